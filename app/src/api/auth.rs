@@ -1,0 +1,64 @@
+//! Setup, sign-in and sign-out for the pages.
+use crate::domain::access::Flags;
+use crate::domain::user::User;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What every page needs to know about the visitor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visitor {
+    pub setup_needed: bool,
+    pub user: Option<User>,
+    pub flags: Option<Flags>,
+}
+
+#[server(endpoint = "get_visitor")]
+pub async fn get_visitor() -> Result<Visitor, AppError> {
+    use super::context;
+    use crate::backend::{auth, session};
+    let db = context::db()?;
+    let user = session::current_user(&db, &context::session().await?).await?;
+    Ok(Visitor {
+        setup_needed: auth::setup_needed(&db).await?,
+        flags: user.as_ref().map(|u| Flags::for_role(u.role)),
+        user,
+    })
+}
+
+#[server(endpoint = "setup")]
+pub async fn setup(name: String, email: String, password: String) -> Result<User, AppError> {
+    use super::context;
+    use crate::backend::{auth, session};
+    use crate::domain::user::NewAdmin;
+    let db = context::db()?;
+    let user = auth::setup(&db, NewAdmin::parse(&name, &email, &password)?).await?;
+    session::begin(&context::session().await?, &user).await?;
+    context::redirect("/");
+    Ok(user)
+}
+
+#[server(endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<User, AppError> {
+    use super::context;
+    use crate::backend::{auth, session};
+    let db = context::db()?;
+    let user = auth::sign_in(&db, &email, &password, &context::client_address().await).await?;
+    session::begin(&context::session().await?, &user).await?;
+    context::redirect("/");
+    Ok(user)
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use super::context;
+    use crate::backend::{auth, session};
+    let db = context::db()?;
+    let sess = context::session().await?;
+    if let Some(user) = session::current_user(&db, &sess).await? {
+        auth::sign_out(&db, &user).await?;
+    }
+    session::end(&sess).await?;
+    context::redirect("/login");
+    Ok(())
+}

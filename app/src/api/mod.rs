@@ -1,0 +1,48 @@
+//! Server functions: the UI's door to the service layer. Each one finds out
+//! who is calling, then makes one call into `backend`; no rules live here.
+pub mod auth;
+pub mod environments;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod context {
+    use crate::backend::{session, Db};
+    use crate::domain::user::User;
+    use crate::error::{AppError, AppResult};
+    use tower_sessions::Session;
+
+    pub fn db() -> AppResult<Db> {
+        leptos::prelude::use_context::<Db>().ok_or_else(|| {
+            tracing::error!("database missing from server function context");
+            AppError::internal()
+        })
+    }
+
+    pub async fn session() -> AppResult<Session> {
+        leptos_axum::extract::<Session>().await.map_err(|e| {
+            tracing::error!(error = %e, "session layer missing");
+            AppError::internal()
+        })
+    }
+
+    /// The caller's address, for the sign-in throttle.
+    pub async fn client_address() -> String {
+        use axum::extract::ConnectInfo;
+        leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
+            .await
+            .map(|ConnectInfo(a)| a.ip().to_string())
+            .unwrap_or_else(|_| "unknown".into())
+    }
+
+    pub async fn user() -> AppResult<(Db, User)> {
+        let db = db()?;
+        let user = session::require_user(&db, &session().await?).await?;
+        Ok((db, user))
+    }
+
+    /// The one place that tells the browser where to go next (the signature
+    /// of `leptos_axum::redirect` changes in Leptos 0.9).
+    pub fn redirect(path: &str) {
+        leptos_axum::redirect(path);
+    }
+}

@@ -1,0 +1,12 @@
+//! The service layer: one function per use case. Both doors (server
+//! functions and the REST API) call these, so every rule is enforced once.
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod db;
+pub mod environments;
+pub mod passwords;
+pub mod session;
+pub mod users;
+
+pub use db::Db;

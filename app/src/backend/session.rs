@@ -1,0 +1,43 @@
+//! The signed-in user in the session. Sessions live in the database
+//! (tower-sessions), so every server instance sees the same ones.
+use super::db::Db;
+use super::users;
+use crate::domain::user::User;
+use crate::error::{AppError, AppResult};
+use tower_sessions::Session;
+
+const USER_KEY: &str = "uid";
+
+fn session_error(e: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %e, "session store error");
+    AppError::internal()
+}
+
+/// Starts the user's session with a fresh id (no session fixation).
+pub async fn begin(session: &Session, user: &User) -> AppResult<()> {
+    session.cycle_id().await.map_err(session_error)?;
+    session.insert(USER_KEY, &user.id).await.map_err(session_error)
+}
+
+pub async fn end(session: &Session) -> AppResult<()> {
+    session.flush().await.map_err(session_error)
+}
+
+/// The session's user, if the session has one and the user is still active.
+/// A deactivated user's session is ended here, on their next request.
+pub async fn current_user(db: &Db, session: &Session) -> AppResult<Option<User>> {
+    let Some(id) = session.get::<String>(USER_KEY).await.map_err(session_error)? else {
+        return Ok(None);
+    };
+    match users::find(db, &id).await? {
+        Some(user) if user.active => Ok(Some(user)),
+        _ => {
+            end(session).await?;
+            Ok(None)
+        }
+    }
+}
+
+pub async fn require_user(db: &Db, session: &Session) -> AppResult<User> {
+    current_user(db, session).await?.ok_or_else(AppError::unauthenticated)
+}

@@ -1,0 +1,173 @@
+//! User administration (SPEC P1; admin only, P9) and user look-ups.
+use super::audit;
+use super::db::{is_unique_violation, Db, Tx};
+use super::{clock, passwords};
+use crate::domain::access::administer_denied;
+use crate::domain::user::{user_change_refusal, Email, NewUser, Role, User, UserChange, UserName};
+use crate::error::{AppError, AppResult};
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+const COLUMNS: &str = "id, email, name, role, active";
+
+fn from_row(r: &AnyRow) -> AppResult<User> {
+    let role: String = r.get("role");
+    Ok(User {
+        id: r.get("id"),
+        email: r.get("email"),
+        name: r.get("name"),
+        role: Role::parse(&role).map_err(|_| {
+            tracing::error!(role, "unknown role in database");
+            AppError::internal()
+        })?,
+        active: r.get::<i64, _>("active") != 0,
+    })
+}
+
+fn require_admin(actor: &User) -> AppResult<()> {
+    match administer_denied(actor.role) {
+        Some(reason) => Err(AppError::forbidden(reason)),
+        None => Ok(()),
+    }
+}
+
+const DUPLICATE_EMAIL: &str = "A user with this email already exists";
+
+pub(super) async fn insert(
+    tx: &mut Tx,
+    email: &Email,
+    name: &UserName,
+    role: Role,
+    password_hash: &str,
+) -> AppResult<User> {
+    let user = User {
+        id: clock::new_id(),
+        email: email.as_str().to_string(),
+        name: name.as_str().to_string(),
+        role,
+        active: true,
+    };
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, name, role, password_hash, active, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 1, $6)",
+    )
+    .bind(&user.id)
+    .bind(&user.email)
+    .bind(&user.name)
+    .bind(role.as_str())
+    .bind(password_hash)
+    .bind(clock::now())
+    .execute(&mut **tx)
+    .await;
+    match inserted {
+        Err(e) if is_unique_violation(&e) => Err(AppError::conflict(DUPLICATE_EMAIL)),
+        other => other.map(|_| user).map_err(AppError::from),
+    }
+}
+
+pub async fn find(db: &Db, id: &str) -> AppResult<Option<User>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The user and their password hash, for sign-in only.
+pub(super) async fn find_credentials(db: &Db, email: &Email) -> AppResult<Option<(User, String)>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = $1"))
+        .bind(email.as_str())
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| Ok((from_row(&r)?, r.get("password_hash")))).transpose()
+}
+
+pub async fn list(db: &Db, actor: &User) -> AppResult<Vec<User>> {
+    require_admin(actor)?;
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM users ORDER BY email"))
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Creates a user from raw input: the caller's right is checked before the
+/// input, so a non-admin learns nothing about what would be valid.
+pub async fn create(
+    db: &Db,
+    actor: &User,
+    email: &str,
+    name: &str,
+    password: &str,
+    role: &str,
+) -> AppResult<User> {
+    require_admin(actor)?;
+    let input = NewUser::parse(email, name, password, role)?;
+    let hash = passwords::hash(input.password.expose().to_string()).await?;
+    let mut tx = db.begin().await?;
+    let user = insert(&mut tx, &input.email, &input.name, input.role, &hash).await?;
+    audit::record(
+        &mut tx,
+        actor.into(),
+        "user.create",
+        &format!("user:{}", user.id),
+        json!({ "email": user.email, "name": user.name, "role": user.role }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub async fn update(
+    db: &Db,
+    actor: &User,
+    id: &str,
+    name: Option<&str>,
+    role: Option<&str>,
+    active: Option<bool>,
+) -> AppResult<User> {
+    require_admin(actor)?;
+    let change = UserChange::parse(name, role, active)?;
+    let mut tx = db.begin().await?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let before = row.as_ref().map(from_row).transpose()?.ok_or_else(|| AppError::not_found("No such user"))?;
+    let admins = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND active = 1")
+        .fetch_one(&mut *tx)
+        .await?
+        .get::<i64, _>("n");
+    if let Some(reason) = user_change_refusal(&actor.id, &before, &change, admins as usize) {
+        return Err(AppError::conflict(reason));
+    }
+    let after = User {
+        name: change.name.as_ref().map_or(before.name.clone(), |n| n.as_str().to_string()),
+        role: change.role.unwrap_or(before.role),
+        active: change.active.unwrap_or(before.active),
+        ..before.clone()
+    };
+    if after == before {
+        return Ok(after);
+    }
+    sqlx::query("UPDATE users SET name = $1, role = $2, active = $3 WHERE id = $4")
+        .bind(&after.name)
+        .bind(after.role.as_str())
+        .bind(after.active as i64)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let mut details = serde_json::Map::new();
+    if after.name != before.name {
+        details.insert("name".into(), json!({ "from": before.name, "to": after.name }));
+    }
+    if after.role != before.role {
+        details.insert("role".into(), json!({ "from": before.role, "to": after.role }));
+    }
+    if after.active != before.active {
+        details.insert("active".into(), json!({ "from": before.active, "to": after.active }));
+    }
+    audit::record(&mut tx, actor.into(), "user.update", &format!("user:{id}"), details.into()).await?;
+    tx.commit().await?;
+    Ok(after)
+}

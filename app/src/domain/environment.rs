@@ -1,0 +1,31 @@
+//! Environments (SPEC E1–E3).
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Environment {
+    pub id: String,
+    pub name: String,
+    pub priority: i64,
+    pub is_default: bool,
+}
+
+/// The three environments every installation has, in priority order (E1).
+pub const DEFAULT_ENVIRONMENTS: [(&str, i64); 3] =
+    [("development", 1), ("staging", 2), ("production", 3)];
+
+/// Each environment has one colour everywhere (badge, switcher, banner), so
+/// nobody mistakes production for development. Custom environments share one.
+pub fn colour_class(name: &str) -> &'static str {
+    match name {
+        "development" => "env-development",
+        "staging" => "env-staging",
+        "production" => "env-production",
+        "released" => "env-released",
+        _ => "env-custom",
+    }
+}
+
+/// E2: lists are sorted by priority, lowest first.
+pub fn sort_by_priority(envs: &mut [Environment]) {
+    envs.sort_by_key(|e| e.priority);
+}

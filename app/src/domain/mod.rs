@@ -1,0 +1,6 @@
+//! Pure types and rules, compiled for the server and the browser alike.
+//! Nothing here does I/O; every check a page shows is the check the server makes.
+pub mod access;
+pub mod environment;
+pub mod sign_in;
+pub mod user;

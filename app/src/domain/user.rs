@@ -1,0 +1,234 @@
+//! Users and their validated fields (SPEC P1). Parse, don't validate: past
+//! these constructors nothing is a bare string.
+use crate::error::{AppError, AppResult};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Admin,
+    Builder,
+    EndUser,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Builder, Role::EndUser];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Builder => "builder",
+            Role::EndUser => "end-user",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::Builder => "Builder",
+            Role::EndUser => "End user",
+        }
+    }
+
+    pub fn parse(raw: &str) -> AppResult<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == raw.trim()).ok_or_else(|| {
+            AppError::invalid("role", "Role must be one of admin, builder, end-user")
+        })
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An email address, trimmed and lower-cased: emails are unique without
+/// regard to case (P1), so the stored form is the compared form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> AppResult<Email> {
+        let e = raw.trim().to_lowercase();
+        let invalid = |m: &str| Err(AppError::invalid("email", m));
+        if e.is_empty() {
+            return invalid("Email is required");
+        }
+        if e.chars().count() > Self::MAX_LEN {
+            return invalid("Email must be at most 254 characters");
+        }
+        let Some((local, domain)) = e.split_once('@') else {
+            return invalid("Email must look like name@example.com");
+        };
+        let domain_ok = !domain.is_empty()
+            && !domain.contains('@')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..");
+        if local.is_empty() || !domain_ok || e.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return invalid("Email must look like name@example.com");
+        }
+        Ok(Email(e))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's display name: 1–100 characters after trimming (P1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserName(String);
+
+impl UserName {
+    pub const MAX_LEN: usize = 100;
+
+    pub fn parse(raw: &str) -> AppResult<UserName> {
+        let n = raw.trim();
+        if n.is_empty() {
+            return Err(AppError::invalid("name", "Name is required"));
+        }
+        if n.chars().count() > Self::MAX_LEN {
+            return Err(AppError::invalid("name", "Name must be at most 100 characters"));
+        }
+        if n.chars().any(char::is_control) {
+            return Err(AppError::invalid("name", "Name must not contain control characters"));
+        }
+        Ok(UserName(n.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password: at least 8 characters (P1), at most 1,000 so hashing
+/// cannot be used to exhaust the server. Never displayed or logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_LEN: usize = 8;
+    pub const MAX_LEN: usize = 1000;
+
+    pub fn parse(raw: &str) -> AppResult<Password> {
+        let len = raw.chars().count();
+        if len < Self::MIN_LEN {
+            return Err(AppError::invalid("password", "Password must be at least 8 characters"));
+        }
+        if len > Self::MAX_LEN {
+            return Err(AppError::invalid("password", "Password must be at most 1000 characters"));
+        }
+        Ok(Password(raw.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(********)")
+    }
+}
+
+/// A user as every reader sees it (API.md "A user object").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+/// Input for the first admin (`POST /setup`): fields in the API's order.
+#[derive(Debug)]
+pub struct NewAdmin {
+    pub name: UserName,
+    pub email: Email,
+    pub password: Password,
+}
+
+impl NewAdmin {
+    pub fn parse(name: &str, email: &str, password: &str) -> AppResult<NewAdmin> {
+        Ok(NewAdmin {
+            name: UserName::parse(name)?,
+            email: Email::parse(email)?,
+            password: Password::parse(password)?,
+        })
+    }
+}
+
+/// Input for `POST /users`: fields in the API's order.
+#[derive(Debug)]
+pub struct NewUser {
+    pub email: Email,
+    pub name: UserName,
+    pub password: Password,
+    pub role: Role,
+}
+
+impl NewUser {
+    pub fn parse(email: &str, name: &str, password: &str, role: &str) -> AppResult<NewUser> {
+        Ok(NewUser {
+            email: Email::parse(email)?,
+            name: UserName::parse(name)?,
+            password: Password::parse(password)?,
+            role: Role::parse(role)?,
+        })
+    }
+}
+
+/// A change to a user (`PATCH /users/{id}`): each part optional.
+#[derive(Debug, Default)]
+pub struct UserChange {
+    pub name: Option<UserName>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+impl UserChange {
+    pub fn parse(name: Option<&str>, role: Option<&str>, active: Option<bool>) -> AppResult<UserChange> {
+        Ok(UserChange {
+            name: name.map(UserName::parse).transpose()?,
+            role: role.map(Role::parse).transpose()?,
+            active,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.role.is_none() && self.active.is_none()
+    }
+}
+
+/// Why an admin may not make this change to a user, if they may not. Pure so
+/// the users page disables the control with the same reason the server gives.
+/// `active_admins` counts active admins including `target` if it is one.
+pub fn user_change_refusal(
+    actor_id: &str,
+    target: &User,
+    change: &UserChange,
+    active_admins: usize,
+) -> Option<&'static str> {
+    let is_self = actor_id == target.id;
+    if is_self && change.active == Some(false) {
+        return Some("You cannot deactivate yourself");
+    }
+    if is_self && change.role.is_some_and(|r| r != Role::Admin) {
+        return Some("You cannot remove your own admin role");
+    }
+    let loses_admin = target.role == Role::Admin
+        && target.active
+        && (change.active == Some(false) || change.role.is_some_and(|r| r != Role::Admin));
+    if loses_admin && active_admins <= 1 {
+        return Some("The last active admin cannot be removed");
+    }
+    None
+}

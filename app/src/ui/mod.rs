@@ -1,0 +1,8 @@
+//! Pages and components, grouped by feature.
+pub mod app;
+pub mod auth;
+pub mod components;
+pub mod home;
+pub mod not_found;
+pub mod shell;
+pub mod users;

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what building and testing Stagecraft needs, skipping whatever is
+# already there. Nothing is downloaded outside the package registries
+# (crates.io, npm, Debian).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LEPTOS_VERSION=0.3.10
+# Must equal the wasm-bindgen crate in Cargo.lock (pinned with `=` in Cargo.toml).
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+WASM_OPT_VERSION=0.116.1
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+has_leptos() { cargo leptos --version 2>/dev/null | grep -q "$LEPTOS_VERSION"; }
+has_bindgen() { wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; }
+# Debian's binaryen (wasm-opt 108) breaks hydration of today's rustc output.
+has_wasm_opt() { wasm-opt --version 2>/dev/null | grep -Eq 'version (1(1[6-9]|[2-9][0-9])|[2-9][0-9][0-9])'; }
+has_chromium() { command -v chromium >/dev/null 2>&1; }
+has_node_modules() { [ -d end2end/node_modules/@playwright/test ] && [ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ]; }
+
+missing=()
+has_leptos || missing+=("cargo-leptos $LEPTOS_VERSION (about 9 minutes)")
+has_bindgen || missing+=("wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes)")
+has_wasm_opt || missing+=("wasm-opt $WASM_OPT_VERSION (about 10 minutes)")
+has_chromium || missing+=("Debian's chromium for the browser tests (about 1 minute)")
+has_node_modules || missing+=("npm packages of end2end/ (under a minute)")
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "Build tools: all present."
+else
+  echo "Stagecraft needs these build tools, which this machine lacks; installing them now."
+  echo "On a fresh 2-core machine the first run takes about 25 minutes for the tools"
+  echo "(compiled from source), then about 6 minutes to build Stagecraft. Later runs skip this."
+  printf '  - %s\n' "${missing[@]}"
+fi
+
+if ! rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then
+  step "Adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+if ! has_leptos; then
+  step "Installing cargo-leptos $LEPTOS_VERSION (debug build: quicker to compile, fast enough)"
+  cargo install cargo-leptos --version "$LEPTOS_VERSION" --locked --features no_downloads --debug
+fi
+if ! has_bindgen; then
+  step "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # Not --locked: its lock file names a webpki-roots release the registry does not serve.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+if ! has_wasm_opt; then
+  step "Installing wasm-opt $WASM_OPT_VERSION (binaryen built from source)"
+  cargo install wasm-opt --version "$WASM_OPT_VERSION" --locked
+fi
+if ! has_chromium; then
+  step "Installing Debian's chromium"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium
+fi
+if ! has_node_modules; then
+  step "Installing the npm packages of end2end/"
+  (cd end2end && npm ci --no-audit --no-fund)
+fi
+echo "Build tools ready."

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds the release, and serves Stagecraft on
+# http://127.0.0.1:3000 with the embedded SQLite database in ./data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+bash scripts/install-tools.sh
+echo
+echo "==> Building Stagecraft (release; about 6 minutes the first time)"
+cargo leptos build --release
+echo
+echo "==> Serving on http://${LEPTOS_SITE_ADDR:-127.0.0.1:3000} (Ctrl-C stops)"
+exec ./target/release/server

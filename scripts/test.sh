@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test: the domain table tests and the HTTP tests (on SQLite and
+# on PostgreSQL), then the browser tests in Chromium against the release
+# build, with JavaScript on and off, then checks the server logs for secrets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+started=$(date +%s)
+bash scripts/install-tools.sh
+
+PG=${STAGECRAFT_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432}
+export STAGECRAFT_TEST_POSTGRES=$PG
+if ! psql "$PG/postgres" -Atc 'select 1' >/dev/null 2>&1; then
+  echo "==> Starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  for _ in $(seq 30); do psql "$PG/postgres" -Atc 'select 1' >/dev/null 2>&1 && break; sleep 1; done
+fi
+drop_test_databases() {
+  psql "$PG/postgres" -Atc "select datname from pg_database where datname like 'sc_test_%'" 2>/dev/null |
+    while read -r db; do psql "$PG/postgres" -qc "drop database if exists $db with (force)" >/dev/null 2>&1 || true; done
+}
+trap drop_test_databases EXIT
+drop_test_databases
+
+echo
+echo "==> Building the release"
+cargo leptos build --release
+
+echo
+echo "==> Server tests (domain, HTTP on SQLite and PostgreSQL)"
+cargo leptos test --release
+
+echo
+echo "==> Browser tests (Chromium, JavaScript on and off)"
+rm -rf .test-data/e2e
+(cd end2end && npx playwright test)
+
+echo
+echo "==> Checking the browser-test server logs for secrets"
+bash end2end/check-logs.sh .test-data/e2e
+
+echo
+echo "All tests passed in $(( $(date +%s) - started )) s."

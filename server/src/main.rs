@@ -1,0 +1,34 @@
+use server::config::Settings;
+
+#[tokio::main]
+async fn main() {
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("stagecraft: configuration error: {e}");
+            std::process::exit(2);
+        }
+    };
+    server::telemetry::init(settings.log_json);
+    tracing::info!(settings = %settings.describe(), "starting Stagecraft");
+    let router = match server::build(&settings).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "start-up failed");
+            std::process::exit(1);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(settings.site_addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(error = %e, address = %settings.site_addr, "cannot listen");
+            std::process::exit(1);
+        }
+    };
+    tracing::info!("listening on http://{}", settings.site_addr);
+    if let Err(e) = server::serve(listener, router, server::shutdown_signal()).await {
+        tracing::error!(error = %e, "server error");
+        std::process::exit(1);
+    }
+    tracing::info!("stopped");
+}

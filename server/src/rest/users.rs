@@ -1,0 +1,65 @@
+//! `POST/GET /users`, `PATCH /users/{id}`, `GET /audit` (admin only).
+use super::{ApiResult, Body, Caller};
+use crate::state::AppState;
+use app::backend::audit::{self, AuditFilter, AuditPage};
+use app::backend::users;
+use app::domain::user::User;
+use app::error::AppError;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list).post(create))
+        .route("/users/{id}", patch(update))
+        .route("/audit", get(audit_log))
+}
+
+async fn list(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Vec<User>>> {
+    Ok(Json(users::list(&state.db, &caller.user).await?))
+}
+
+async fn create(caller: Caller, State(state): State<AppState>, body: Body) -> ApiResult<(StatusCode, Json<User>)> {
+    let user = users::create(
+        &state.db,
+        &caller.user,
+        body.required("email")?,
+        body.required("name")?,
+        body.required("password")?,
+        body.required("role")?,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+async fn update(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> ApiResult<Json<User>> {
+    let (name, role, active) = (body.string("name")?, body.string("role")?, body.boolean("active")?);
+    Ok(Json(users::update(&state.db, &caller.user, &id, name, role, active).await?))
+}
+
+async fn audit_log(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<AuditPage>> {
+    let int = |field: &str| -> Result<Option<i64>, AppError> {
+        q.get(field)
+            .map(|v| v.parse::<i64>().map_err(|_| AppError::invalid(field, format!("{field} must be a whole number"))))
+            .transpose()
+    };
+    let filter = AuditFilter {
+        user_id: q.get("user_id").cloned(),
+        action: q.get("action").cloned(),
+        before: int("before")?,
+        limit: int("limit")?,
+    };
+    Ok(Json(audit::list(&state.db, &caller.user, filter).await?))
+}

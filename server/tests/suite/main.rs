@@ -1,0 +1,9 @@
+//! The server's test suite: one binary, so the server is linked once.
+//! Domain table tests, and HTTP tests that run the real router on a real
+//! port against SQLite and PostgreSQL.
+mod support;
+
+mod domain_user;
+mod domain_rules;
+mod http_setup_and_sessions;
+mod http_users;

@@ -1,0 +1,233 @@
+//! `spawn_app`: a server of our own on a free port, with its own fresh
+//! database, and a cookie-keeping client. Every test runs on both backends.
+#![allow(dead_code)]
+use server::config::Settings;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one test per backend from `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::support::Backend::Sqlite).await }
+        )* }
+        mod postgres { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::support::Backend::Postgres).await }
+        )* }
+    };
+}
+
+/// Everything the servers of this test binary log, to check for secrets.
+fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let writer = LogWriter(buf.clone());
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(server::telemetry::DEFAULT_FILTER))
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .init();
+        buf
+    })
+}
+
+#[derive(Clone)]
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Asserts that none of `secrets` was logged by any server of this binary.
+pub fn assert_not_logged(secrets: &[&str]) {
+    let log = String::from_utf8_lossy(&log_buffer().lock().unwrap()).to_string();
+    assert!(!log.is_empty(), "the servers logged nothing: the check would be empty");
+    for s in secrets {
+        assert!(!s.is_empty());
+        assert!(!log.contains(s), "a secret reached the log: {s}");
+    }
+    assert!(!log.contains("$argon2"), "a password hash reached the log");
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub backend: Backend,
+    pub db: app::backend::Db,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pg_database: Option<String>,
+    data_dir: PathBuf,
+}
+
+pub const ADMIN_EMAIL: &str = "ada@example.com";
+pub const ADMIN_PASSWORD: &str = "correct horse battery";
+
+fn pg_base() -> String {
+    std::env::var("STAGECRAFT_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, None).await
+}
+
+pub async fn spawn_app_with(backend: Backend, public_url: Option<&str>) -> TestApp {
+    log_buffer();
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let data_dir = std::env::temp_dir().join(format!("stagecraft-test-{id}"));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let (database_url, pg_database) = match backend {
+        Backend::Sqlite => (format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()), None),
+        Backend::Postgres => {
+            use sqlx::Executor;
+            let name = format!("sc_test_{id}");
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{}/postgres", pg_base()))
+                .await
+                .expect("PostgreSQL must run at STAGECRAFT_TEST_POSTGRES (default 127.0.0.1:5432)");
+            conn.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+            (format!("{}/{name}", pg_base()), Some(name))
+        }
+    };
+    let settings = Settings {
+        site_addr: "127.0.0.1:0".parse().unwrap(),
+        database_url: database_url.clone(),
+        data_dir: data_dir.clone(),
+        public_url: public_url.map(str::to_string),
+        session_hours: 12,
+        log_json: false,
+    };
+    let router = server::build(&settings).await.expect("server builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, router, async {
+        let _ = rx.await;
+    }));
+    let db = app::backend::Db::connect(&database_url).await.unwrap();
+    TestApp { base, backend, db, shutdown: Some(tx), pg_database, data_dir }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some(name) = self.pg_database.take() {
+            // A thread of its own: Drop cannot await, and the test's runtime
+            // is shutting down.
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async move {
+                    use sqlx::Executor;
+                    if let Ok(mut c) =
+                        <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{}/postgres", pg_base())).await
+                    {
+                        let _ = c.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                    }
+                });
+            })
+            .join()
+            .ok();
+        }
+    }
+}
+
+/// A client with its own cookie jar: one browser, one person.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post(&self, c: &reqwest::Client, path: &str, body: serde_json::Value) -> reqwest::Response {
+        c.post(self.url(path)).json(&body).send().await.unwrap()
+    }
+
+    pub async fn get(&self, c: &reqwest::Client, path: &str) -> reqwest::Response {
+        c.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn patch(&self, c: &reqwest::Client, path: &str, body: serde_json::Value) -> reqwest::Response {
+        c.patch(self.url(path)).json(&body).send().await.unwrap()
+    }
+
+    /// Sets up the first admin and returns their signed-in client.
+    pub async fn admin(&self) -> reqwest::Client {
+        let c = client();
+        let r = self
+            .post(&c, "/api/v1/setup", serde_json::json!({"name": "Ada", "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .await;
+        assert_eq!(r.status(), 201, "setup");
+        c
+    }
+
+    /// Creates a user with `role` as `admin` and returns (id, signed-in client).
+    pub async fn user(&self, admin: &reqwest::Client, email: &str, role: &str) -> (String, reqwest::Client) {
+        let r = self
+            .post(admin, "/api/v1/users", serde_json::json!({"email": email, "name": "Someone", "password": "password-of-someone", "role": role}))
+            .await;
+        assert_eq!(r.status(), 201, "create {email}");
+        let id = r.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+        let c = client();
+        let r = self.post(&c, "/api/v1/auth/login", serde_json::json!({"email": email, "password": "password-of-someone"})).await;
+        assert_eq!(r.status(), 200, "login {email}");
+        (id, c)
+    }
+
+    /// The actions of the audit log, oldest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        use sqlx::Row;
+        sqlx::query("SELECT action FROM audit_log ORDER BY id")
+            .fetch_all(&self.db.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>("action"))
+            .collect()
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        use sqlx::Row;
+        sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap()
+            .get("n")
+    }
+}
+
+/// Asserts an API error: status, code and (for 422) the field.
+pub async fn assert_error(r: reqwest::Response, status: u16, code: &str, field: Option<&str>) -> serde_json::Value {
+    assert_eq!(r.status().as_u16(), status);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    match field {
+        Some(f) => assert_eq!(body["error"]["field"], f, "{body}"),
+        None => assert!(body["error"].get("field").is_none(), "{body}"),
+    }
+    body
+}
