@@ -44,7 +44,12 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        AppError { code, message: message.into(), field: None, details: None }
+        AppError {
+            code,
+            message: message.into(),
+            field: None,
+            details: None,
+        }
     }
     pub fn unauthenticated() -> Self {
         Self::new(ErrorCode::Unauthenticated, "Please sign in.")
@@ -62,14 +67,20 @@ impl AppError {
         Self::new(ErrorCode::Conflict, message)
     }
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError { field: Some(field.to_string()), ..Self::new(ErrorCode::Invalid, message) }
+        AppError {
+            field: Some(field.to_string()),
+            ..Self::new(ErrorCode::Invalid, message)
+        }
     }
     pub fn rate_limited(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::RateLimited, message)
     }
     /// The message is generic on purpose: the cause is logged by the caller.
     pub fn internal() -> Self {
-        Self::new(ErrorCode::Internal, "Something went wrong on the server. Please try again.")
+        Self::new(
+            ErrorCode::Internal,
+            "Something went wrong on the server. Please try again.",
+        )
     }
     pub fn status(&self) -> u16 {
         self.code.status()

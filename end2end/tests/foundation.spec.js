@@ -22,11 +22,18 @@ async function noteSession(context, testInfo) {
 
 async function hydrated(page, testInfo) {
   if (testInfo.project.use.javaScriptEnabled) {
-    // The wasm bundle loads and hydration finishes before we interact.
-    await page.waitForFunction(() => document.querySelector('script[type="module"]') !== null);
-    await page.waitForLoadState('networkidle');
+    // The wasm bundle loaded and hydration finished (the release build,
+    // optimised by wasm-opt) before we interact.
+    await expect(page.locator('body[data-hydrated=true]')).toHaveCount(1);
+  } else {
+    await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
   }
 }
+
+// Any error in the page (a hydration panic, say) fails the test.
+test.beforeEach(async ({ page }) => {
+  page.on('pageerror', (e) => { throw new Error(`page error: ${e.message}`); });
+});
 
 test('P1 first run: the setup page creates the first admin', async ({ page, context }, testInfo) => {
   await page.goto('/');

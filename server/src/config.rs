@@ -34,7 +34,10 @@ impl Settings {
             .map_err(|e| format!("LEPTOS_SITE_ADDR must be an address like 127.0.0.1:3000: {e}"))?;
         let data_dir = PathBuf::from(var("STAGECRAFT_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database_url = var("DATABASE_URL").unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", data_dir.join("stagecraft.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("stagecraft.db").display()
+            )
         });
         if app::backend::db::Backend::of_url(&database_url).is_none() {
             return Err("DATABASE_URL must start with sqlite:// or postgres://".into());
@@ -58,12 +61,21 @@ impl Settings {
             Some("json") => true,
             Some(_) => return Err("STAGECRAFT_LOG_FORMAT must be text or json".into()),
         };
-        Ok(Settings { site_addr, database_url, data_dir, public_url, session_hours, log_json })
+        Ok(Settings {
+            site_addr,
+            database_url,
+            data_dir,
+            public_url,
+            session_hours,
+            log_json,
+        })
     }
 
     /// Whether the session cookie is `Secure` (SPEC S3).
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 
     /// The settings as printed at start: the database password masked.
@@ -82,8 +94,12 @@ impl Settings {
 
 /// `postgres://user:secret@host/db` → `postgres://user:********@host/db`.
 pub fn mask_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let Some((auth, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((auth, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
     match auth.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:********@{host}"),
         None => url.to_string(),

@@ -20,27 +20,42 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// Connects, migrates and builds the whole router for `settings`.
 pub async fn build(settings: &Settings) -> Result<Router, String> {
     if settings.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&settings.data_dir)
-            .map_err(|e| format!("cannot create data folder {}: {e}", settings.data_dir.display()))?;
+        std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
+            format!(
+                "cannot create data folder {}: {e}",
+                settings.data_dir.display()
+            )
+        })?;
     }
-    let db = Db::connect(&settings.database_url).await.map_err(|e| format!("cannot open the database: {e}"))?;
-    db.migrate().await.map_err(|e| format!("migrations failed: {e}"))?;
+    let db = Db::connect(&settings.database_url)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("migrations failed: {e}"))?;
     let store = sessions::Store::open(&settings.database_url)
         .await
         .map_err(|e| format!("cannot open the session store: {e}"))?;
     store.spawn_cleanup();
     tokio::task::spawn_blocking(passwords::warm_up);
 
-    let mut leptos_options = get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
+    let mut leptos_options = get_configuration(None)
+        .map_err(|e| e.to_string())?
+        .leptos_options;
     leptos_options.site_addr = settings.site_addr;
-    let state = AppState { db: db.clone(), leptos_options: leptos_options.clone() };
+    let state = AppState {
+        db: db.clone(),
+        leptos_options: leptos_options.clone(),
+    };
 
     let session_layer = SessionManagerLayer::new(store)
         .with_name("stagecraft_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.secure_cookies())
-        .with_expiry(Expiry::OnInactivity(time::Duration::hours(settings.session_hours)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(
+            settings.session_hours,
+        )));
 
     let routes = generate_route_list(App);
     let context = move || provide_context(db.clone());
@@ -52,9 +67,15 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(public_origin, origin::refuse_cross_origin))
+        .layer(axum::middleware::from_fn_with_state(
+            public_origin,
+            origin::refuse_cross_origin,
+        ))
         .layer(session_layer);
     Ok(telemetry::layer(router))
 }
@@ -85,7 +106,10 @@ pub async fn serve(
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -17,10 +17,8 @@ pub async fn refuse_cross_origin(
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && is_cross_origin(&req, public_origin.as_deref()) {
         tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-origin request refused");
-        return crate::rest::ApiError(AppError::forbidden(
-            "Requests from other sites are refused",
-        ))
-        .into_response();
+        return crate::rest::ApiError(AppError::forbidden("Requests from other sites are refused"))
+            .into_response();
     }
     next.run(req).await
 }
@@ -38,7 +36,10 @@ fn is_cross_origin(req: &Request, public_origin: Option<&str>) -> bool {
     if Some(origin) == public_origin {
         return false;
     }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     // "null" (sandboxed frames, some redirects) is another origin too.
     origin.split_once("://").map(|(_, authority)| authority) != Some(host)
 }

@@ -1,7 +1,7 @@
 //! The audit log (SPEC L1, L2): append-only, written in the transaction of
 //! the change it records.
-use super::db::{Db, Tx};
 use super::clock;
+use super::db::{Db, Tx};
 use crate::domain::access::administer_denied;
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
@@ -16,7 +16,10 @@ pub struct Actor<'a> {
 
 impl<'a> From<&'a User> for Actor<'a> {
     fn from(u: &'a User) -> Self {
-        Actor { id: Some(&u.id), email: &u.email }
+        Actor {
+            id: Some(&u.id),
+            email: &u.email,
+        }
     }
 }
 
@@ -74,7 +77,10 @@ pub async fn list(db: &Db, actor: &User, filter: AuditFilter) -> AppResult<Audit
     }
     let limit = filter.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(AppError::invalid("limit", "limit must be between 1 and 500"));
+        return Err(AppError::invalid(
+            "limit",
+            "limit must be between 1 and 500",
+        ));
     }
     let rows = sqlx::query(
         "SELECT id, at, actor, action, target, details FROM audit_log \

@@ -9,7 +9,9 @@ use serde_json::json;
 use sqlx::Row;
 
 pub async fn setup_needed(db: &Db) -> AppResult<bool> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM installation").fetch_one(&db.pool).await?;
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM installation")
+        .fetch_one(&db.pool)
+        .await?;
     Ok(row.get::<i64, _>("n") == 0)
 }
 
@@ -31,8 +33,14 @@ pub async fn setup(db: &Db, input: NewAdmin) -> AppResult<User> {
         other => other?,
     };
     let user = users::insert(&mut tx, &input.email, &input.name, Role::Admin, &hash).await?;
-    audit::record(&mut tx, (&user).into(), "auth.setup", &format!("user:{}", user.id), json!({}))
-        .await?;
+    audit::record(
+        &mut tx,
+        (&user).into(),
+        "auth.setup",
+        &format!("user:{}", user.id),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, "first admin created");
     Ok(user)
@@ -67,8 +75,14 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, address: &str) -> App
     match found {
         Some((user, _)) if ok && user.active => {
             let mut tx = db.begin().await?;
-            audit::record(&mut tx, (&user).into(), "auth.login", &format!("user:{}", user.id), json!({}))
-                .await?;
+            audit::record(
+                &mut tx,
+                (&user).into(),
+                "auth.login",
+                &format!("user:{}", user.id),
+                json!({}),
+            )
+            .await?;
             tx.commit().await?;
             Ok(user)
         }
@@ -89,9 +103,18 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, address: &str) -> App
                 .bind(since)
                 .execute(&mut *tx)
                 .await?;
-            let actor = Actor { id: None, email: email.as_str() };
-            audit::record(&mut tx, actor, "auth.login_failed", &format!("email:{}", email.as_str()), json!({ "reason": reason, "address": address }))
-                .await?;
+            let actor = Actor {
+                id: None,
+                email: email.as_str(),
+            };
+            audit::record(
+                &mut tx,
+                actor,
+                "auth.login_failed",
+                &format!("email:{}", email.as_str()),
+                json!({ "reason": reason, "address": address }),
+            )
+            .await?;
             tx.commit().await?;
             Err(AppError::unauthenticated_because(BAD_CREDENTIALS))
         }
@@ -100,7 +123,14 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, address: &str) -> App
 
 pub async fn sign_out(db: &Db, user: &User) -> AppResult<()> {
     let mut tx = db.begin().await?;
-    audit::record(&mut tx, user.into(), "auth.logout", &format!("user:{}", user.id), json!({})).await?;
+    audit::record(
+        &mut tx,
+        user.into(),
+        "auth.logout",
+        &format!("user:{}", user.id),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -6,7 +6,9 @@ const FORMAT: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
 
 pub fn now() -> String {
-    OffsetDateTime::now_utc().format(FORMAT).expect("a UTC time always formats")
+    OffsetDateTime::now_utc()
+        .format(FORMAT)
+        .expect("a UTC time always formats")
 }
 
 pub fn unix_now() -> i64 {

@@ -2,8 +2,9 @@
 //! `$n` placeholders, which SQLite and PostgreSQL both accept through sqlx's
 //! `Any` driver; only the migrations differ per backend.
 use crate::error::AppError;
-use sqlx::any::{AnyConnection, AnyPoolOptions};
+use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
+use sqlx::AnyConnection;
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");

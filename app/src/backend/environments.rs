@@ -5,9 +5,10 @@ use crate::error::AppResult;
 use sqlx::Row;
 
 pub async fn list(db: &Db) -> AppResult<Vec<Environment>> {
-    let rows = sqlx::query("SELECT id, name, priority, is_default FROM environments ORDER BY priority")
-        .fetch_all(&db.pool)
-        .await?;
+    let rows =
+        sqlx::query("SELECT id, name, priority, is_default FROM environments ORDER BY priority")
+            .fetch_all(&db.pool)
+            .await?;
     Ok(rows
         .iter()
         .map(|r| Environment {

@@ -1,7 +1,9 @@
 //! argon2id hashing, off the async threads. Hashes never leave this module
 //! except into the database.
 use crate::error::{AppError, AppResult};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use std::sync::OnceLock;
 
@@ -17,10 +19,12 @@ fn hash_blocking(password: &str) -> AppResult<String> {
 }
 
 pub async fn hash(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password)).await.map_err(|e| {
-        tracing::error!(error = %e, "hashing task failed");
-        AppError::internal()
-    })?
+    tokio::task::spawn_blocking(move || hash_blocking(&password))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "hashing task failed");
+            AppError::internal()
+        })?
 }
 
 /// A hash nobody's password matches, verified against for unknown emails so
@@ -37,7 +41,11 @@ pub async fn verify(password: String, stored: Option<String>) -> AppResult<bool>
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| dummy_hash().to_string());
         let ok = PasswordHash::new(&hash)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false);
         known && ok
     })

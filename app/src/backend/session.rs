@@ -16,7 +16,10 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
 /// Starts the user's session with a fresh id (no session fixation).
 pub async fn begin(session: &Session, user: &User) -> AppResult<()> {
     session.cycle_id().await.map_err(session_error)?;
-    session.insert(USER_KEY, &user.id).await.map_err(session_error)
+    session
+        .insert(USER_KEY, &user.id)
+        .await
+        .map_err(session_error)
 }
 
 pub async fn end(session: &Session) -> AppResult<()> {
@@ -26,7 +29,11 @@ pub async fn end(session: &Session) -> AppResult<()> {
 /// The session's user, if the session has one and the user is still active.
 /// A deactivated user's session is ended here, on their next request.
 pub async fn current_user(db: &Db, session: &Session) -> AppResult<Option<User>> {
-    let Some(id) = session.get::<String>(USER_KEY).await.map_err(session_error)? else {
+    let Some(id) = session
+        .get::<String>(USER_KEY)
+        .await
+        .map_err(session_error)?
+    else {
         return Ok(None);
     };
     match users::find(db, &id).await? {
@@ -39,5 +46,7 @@ pub async fn current_user(db: &Db, session: &Session) -> AppResult<Option<User>>
 }
 
 pub async fn require_user(db: &Db, session: &Session) -> AppResult<User> {
-    current_user(db, session).await?.ok_or_else(AppError::unauthenticated)
+    current_user(db, session)
+        .await?
+        .ok_or_else(AppError::unauthenticated)
 }

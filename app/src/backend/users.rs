@@ -76,11 +76,14 @@ pub async fn find(db: &Db, id: &str) -> AppResult<Option<User>> {
 
 /// The user and their password hash, for sign-in only.
 pub(super) async fn find_credentials(db: &Db, email: &Email) -> AppResult<Option<(User, String)>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = $1"))
-        .bind(email.as_str())
-        .fetch_optional(&db.pool)
-        .await?;
-    row.map(|r| Ok((from_row(&r)?, r.get("password_hash")))).transpose()
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS}, password_hash FROM users WHERE email = $1"
+    ))
+    .bind(email.as_str())
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| Ok((from_row(&r)?, r.get("password_hash"))))
+        .transpose()
 }
 
 pub async fn list(db: &Db, actor: &User) -> AppResult<Vec<User>> {
@@ -133,7 +136,11 @@ pub async fn update(
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-    let before = row.as_ref().map(from_row).transpose()?.ok_or_else(|| AppError::not_found("No such user"))?;
+    let before = row
+        .as_ref()
+        .map(from_row)
+        .transpose()?
+        .ok_or_else(|| AppError::not_found("No such user"))?;
     let admins = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND active = 1")
         .fetch_one(&mut *tx)
         .await?
@@ -142,7 +149,10 @@ pub async fn update(
         return Err(AppError::conflict(reason));
     }
     let after = User {
-        name: change.name.as_ref().map_or(before.name.clone(), |n| n.as_str().to_string()),
+        name: change
+            .name
+            .as_ref()
+            .map_or(before.name.clone(), |n| n.as_str().to_string()),
         role: change.role.unwrap_or(before.role),
         active: change.active.unwrap_or(before.active),
         ..before.clone()
@@ -159,15 +169,31 @@ pub async fn update(
         .await?;
     let mut details = serde_json::Map::new();
     if after.name != before.name {
-        details.insert("name".into(), json!({ "from": before.name, "to": after.name }));
+        details.insert(
+            "name".into(),
+            json!({ "from": before.name, "to": after.name }),
+        );
     }
     if after.role != before.role {
-        details.insert("role".into(), json!({ "from": before.role, "to": after.role }));
+        details.insert(
+            "role".into(),
+            json!({ "from": before.role, "to": after.role }),
+        );
     }
     if after.active != before.active {
-        details.insert("active".into(), json!({ "from": before.active, "to": after.active }));
+        details.insert(
+            "active".into(),
+            json!({ "from": before.active, "to": after.active }),
+        );
     }
-    audit::record(&mut tx, actor.into(), "user.update", &format!("user:{id}"), details.into()).await?;
+    audit::record(
+        &mut tx,
+        actor.into(),
+        "user.update",
+        &format!("user:{id}"),
+        details.into(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

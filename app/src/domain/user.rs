@@ -32,9 +32,12 @@ impl Role {
     }
 
     pub fn parse(raw: &str) -> AppResult<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == raw.trim()).ok_or_else(|| {
-            AppError::invalid("role", "Role must be one of admin, builder, end-user")
-        })
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == raw.trim())
+            .ok_or_else(|| {
+                AppError::invalid("role", "Role must be one of admin, builder, end-user")
+            })
     }
 }
 
@@ -94,10 +97,16 @@ impl UserName {
             return Err(AppError::invalid("name", "Name is required"));
         }
         if n.chars().count() > Self::MAX_LEN {
-            return Err(AppError::invalid("name", "Name must be at most 100 characters"));
+            return Err(AppError::invalid(
+                "name",
+                "Name must be at most 100 characters",
+            ));
         }
         if n.chars().any(char::is_control) {
-            return Err(AppError::invalid("name", "Name must not contain control characters"));
+            return Err(AppError::invalid(
+                "name",
+                "Name must not contain control characters",
+            ));
         }
         Ok(UserName(n.to_string()))
     }
@@ -119,10 +128,16 @@ impl Password {
     pub fn parse(raw: &str) -> AppResult<Password> {
         let len = raw.chars().count();
         if len < Self::MIN_LEN {
-            return Err(AppError::invalid("password", "Password must be at least 8 characters"));
+            return Err(AppError::invalid(
+                "password",
+                "Password must be at least 8 characters",
+            ));
         }
         if len > Self::MAX_LEN {
-            return Err(AppError::invalid("password", "Password must be at most 1000 characters"));
+            return Err(AppError::invalid(
+                "password",
+                "Password must be at most 1000 characters",
+            ));
         }
         Ok(Password(raw.to_string()))
     }
@@ -195,7 +210,11 @@ pub struct UserChange {
 }
 
 impl UserChange {
-    pub fn parse(name: Option<&str>, role: Option<&str>, active: Option<bool>) -> AppResult<UserChange> {
+    pub fn parse(
+        name: Option<&str>,
+        role: Option<&str>,
+        active: Option<bool>,
+    ) -> AppResult<UserChange> {
         Ok(UserChange {
             name: name.map(UserName::parse).transpose()?,
             role: role.map(Role::parse).transpose()?,

@@ -1,6 +1,6 @@
 //! The document, the router and the session context every page reads.
 use super::{auth, home, not_found, shell, users};
-use crate::api::auth::{get_visitor, Login, Logout, Setup, Visitor};
+use crate::api::auth::{get_visitor, Logout, Visitor};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -24,32 +24,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The visitor and the actions that change who they are. Pages read the
-/// visitor from here; it is fetched again whenever one of the actions runs.
+/// The visitor, fetched again on every navigation (sign-in and setup end
+/// in one) and after signing out.
 #[derive(Clone, Copy)]
 pub struct SessionContext {
     pub visitor: Resource<Result<Visitor, AppError>>,
-    pub setup: ServerAction<Setup>,
-    pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let setup = ServerAction::<Setup>::new();
-    let login = ServerAction::<Login>::new();
-    let logout = ServerAction::<Logout>::new();
-    let visitor = Resource::new(
-        move || (setup.version().get(), login.version().get(), logout.version().get()),
-        |_| get_visitor(),
-    );
-    provide_context(SessionContext { visitor, setup, login, logout });
-
     view! {
         <Stylesheet id="leptos" href="/pkg/stagecraft.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Stagecraft".to_string() } else { format!("{page} · Stagecraft") }/>
         <Router>
+            <SessionProvider>
             <shell::Shell>
                 // Async: a page is rendered whole before it is sent, so a
                 // redirect or a 404 status can still be set (JavaScript off).
@@ -60,6 +50,20 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=users::UsersPage ssr=SsrMode::Async/>
                 </Routes>
             </shell::Shell>
+            </SessionProvider>
         </Router>
     }
+}
+
+/// Inside the router, so the visitor can follow navigation.
+#[component]
+fn SessionProvider(children: Children) -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    let path = leptos_router::hooks::use_location().pathname;
+    let visitor = Resource::new(
+        move || (path.get(), logout.version().get()),
+        |_| get_visitor(),
+    );
+    provide_context(SessionContext { visitor, logout });
+    children()
 }

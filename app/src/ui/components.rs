@@ -8,14 +8,23 @@ pub fn field_error<T: Clone + Send + Sync + 'static>(
     result: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
     field: &'static str,
 ) -> impl Fn() -> Option<String> + Send + Sync + 'static {
-    move || result().and_then(|r| r.err()).and_then(|e| e.for_field(field))
+    move || {
+        result()
+            .and_then(|r| r.err())
+            .and_then(|e| e.for_field(field))
+    }
 }
 
 /// The message of an error that is not about one field.
 pub fn form_error<T: Clone + Send + Sync + 'static>(
     result: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
 ) -> impl Fn() -> Option<String> + Send + Sync + 'static {
-    move || result().and_then(|r| r.err()).filter(|e| e.field.is_none()).map(|e| e.message)
+    move || {
+        result()
+            .and_then(|r| r.err())
+            .filter(|e| e.field.is_none())
+            .map(|e| e.message)
+    }
 }
 
 #[component]

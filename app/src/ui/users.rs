@@ -81,7 +81,10 @@ fn RoleSelect(selected: Role) -> impl IntoView {
 
 #[component]
 fn UserTable(list: Vec<User>, me_id: String, update: ServerAction<UpdateUser>) -> impl IntoView {
-    let admins = list.iter().filter(|u| u.role == Role::Admin && u.active).count();
+    let admins = list
+        .iter()
+        .filter(|u| u.role == Role::Admin && u.active)
+        .count();
     let rows = list
         .into_iter()
         .map(|u| {
@@ -91,13 +94,14 @@ fn UserTable(list: Vec<User>, me_id: String, update: ServerAction<UpdateUser>) -
             let demote = UserChange { role: Some(Role::Builder), ..Default::default() };
             let role_refusal = user_change_refusal(&me_id, &u, &demote, admins);
             let status = if u.active { "active" } else { "deactivated" };
+            let (id_for_role, id_for_toggle) = (u.id.clone(), u.id.clone());
             view! {
                 <tr data-email=u.email.clone()>
                     <td>{u.name.clone()}</td>
                     <td>{u.email.clone()}</td>
                     <td>
                         <ActionForm action=update attr:class="inline">
-                            <input type="hidden" name="id" value=u.id.clone()/>
+                            <input type="hidden" name="id" value=id_for_role/>
                             <RoleSelect selected=u.role/>
                             <button type="submit" disabled=role_refusal.is_some()
                                 title=role_refusal.unwrap_or("Change this user's role")>"Change role"</button>
@@ -106,7 +110,7 @@ fn UserTable(list: Vec<User>, me_id: String, update: ServerAction<UpdateUser>) -
                     <td class=format!("status-{status}")>{status}</td>
                     <td>
                         <ActionForm action=update attr:class="inline">
-                            <input type="hidden" name="id" value=u.id.clone()/>
+                            <input type="hidden" name="id" value=id_for_toggle/>
                             <input type="hidden" name="active" value=(!u.active).to_string()/>
                             <button type="submit" disabled=toggle_refusal.is_some()
                                 title=toggle_refusal.unwrap_or(if u.active { "Sign this user out and stop them signing in" } else { "Let this user sign in again" })>

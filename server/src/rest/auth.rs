@@ -24,11 +24,16 @@ pub fn router() -> Router<AppState> {
         .route("/environments", get(list_environments))
 }
 
-async fn session_of(parts: &mut axum::http::request::Parts, state: &AppState) -> ApiResult<Session> {
-    Session::from_request_parts(parts, state).await.map_err(|(_, m)| {
-        tracing::error!(message = m, "session layer missing");
-        AppError::internal().into()
-    })
+async fn session_of(
+    parts: &mut axum::http::request::Parts,
+    state: &AppState,
+) -> ApiResult<Session> {
+    Session::from_request_parts(parts, state)
+        .await
+        .map_err(|(_, m)| {
+            tracing::error!(message = m, "session layer missing");
+            AppError::internal().into()
+        })
 }
 
 async fn setup(
@@ -36,7 +41,11 @@ async fn setup(
     sess: SessionExtract,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    let input = NewAdmin::parse(body.required("name")?, body.required("email")?, body.required("password")?)?;
+    let input = NewAdmin::parse(
+        body.required("name")?,
+        body.required("email")?,
+        body.required("password")?,
+    )?;
     let user = auth::setup(&state.db, input).await?;
     session::begin(&sess.0, &user).await?;
     Ok((StatusCode::CREATED, Json(user)))
@@ -65,7 +74,10 @@ async fn me(caller: Caller) -> Json<Value> {
     Json(json!({ "user": caller.user, "flags": Flags::for_role(caller.user.role) }))
 }
 
-async fn list_environments(_: Caller, State(state): State<AppState>) -> ApiResult<Json<Vec<Environment>>> {
+async fn list_environments(
+    _: Caller,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<Environment>>> {
     Ok(Json(environments::list(&state.db).await?))
 }
 
@@ -75,7 +87,10 @@ pub struct SessionExtract(pub Session);
 impl FromRequestParts<AppState> for SessionExtract {
     type Rejection = super::ApiError;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(SessionExtract(session_of(parts, state).await?))
     }
 }

@@ -35,7 +35,8 @@ impl From<AppError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
-        let status = http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        let status = http::StatusCode::from_u16(e.status())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
         let mut body = Map::new();
         body.insert("code".into(), json!(e.code));
         body.insert("message".into(), json!(e.message));
@@ -68,7 +69,9 @@ impl<S: Send + Sync> FromRequest<S> for Body {
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Ok(Body(map)),
             Ok(_) => Err(AppError::invalid("body", "The body must be a JSON object").into()),
-            Err(e) => Err(AppError::invalid("body", format!("The body is not valid JSON: {e}")).into()),
+            Err(e) => {
+                Err(AppError::invalid("body", format!("The body is not valid JSON: {e}")).into())
+            }
         }
     }
 }
@@ -79,7 +82,10 @@ impl Body {
         match self.0.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(AppError::invalid(field, format!("{field} must be a string"))),
+            Some(_) => Err(AppError::invalid(
+                field,
+                format!("{field} must be a string"),
+            )),
         }
     }
 
@@ -93,7 +99,10 @@ impl Body {
         match self.0.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(AppError::invalid(field, format!("{field} must be true or false"))),
+            Some(_) => Err(AppError::invalid(
+                field,
+                format!("{field} must be true or false"),
+            )),
         }
     }
 }
@@ -107,11 +116,16 @@ pub struct Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, state).await.map_err(|(_, m)| {
-            tracing::error!(message = m, "session layer missing");
-            AppError::internal()
-        })?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, m)| {
+                tracing::error!(message = m, "session layer missing");
+                AppError::internal()
+            })?;
         let user = session::require_user(&state.db, &session).await?;
         Ok(Caller { user, session })
     }

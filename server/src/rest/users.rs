@@ -22,7 +22,11 @@ async fn list(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<V
     Ok(Json(users::list(&state.db, &caller.user).await?))
 }
 
-async fn create(caller: Caller, State(state): State<AppState>, body: Body) -> ApiResult<(StatusCode, Json<User>)> {
+async fn create(
+    caller: Caller,
+    State(state): State<AppState>,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<User>)> {
     let user = users::create(
         &state.db,
         &caller.user,
@@ -41,8 +45,14 @@ async fn update(
     Path(id): Path<String>,
     body: Body,
 ) -> ApiResult<Json<User>> {
-    let (name, role, active) = (body.string("name")?, body.string("role")?, body.boolean("active")?);
-    Ok(Json(users::update(&state.db, &caller.user, &id, name, role, active).await?))
+    let (name, role, active) = (
+        body.string("name")?,
+        body.string("role")?,
+        body.boolean("active")?,
+    );
+    Ok(Json(
+        users::update(&state.db, &caller.user, &id, name, role, active).await?,
+    ))
 }
 
 async fn audit_log(
@@ -52,7 +62,11 @@ async fn audit_log(
 ) -> ApiResult<Json<AuditPage>> {
     let int = |field: &str| -> Result<Option<i64>, AppError> {
         q.get(field)
-            .map(|v| v.parse::<i64>().map_err(|_| AppError::invalid(field, format!("{field} must be a whole number"))))
+            .map(|v| {
+                v.parse::<i64>().map_err(|_| {
+                    AppError::invalid(field, format!("{field} must be a whole number"))
+                })
+            })
             .transpose()
     };
     let filter = AuditFilter {

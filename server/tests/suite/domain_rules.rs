@@ -6,11 +6,21 @@ use app::domain::sign_in::throttled;
 use app::domain::user::{user_change_refusal, Role, User, UserChange};
 
 fn user(id: &str, role: Role, active: bool) -> User {
-    User { id: id.into(), email: format!("{id}@x.io"), name: id.into(), role, active }
+    User {
+        id: id.into(),
+        email: format!("{id}@x.io"),
+        name: id.into(),
+        role,
+        active,
+    }
 }
 
 fn change(role: Option<Role>, active: Option<bool>) -> UserChange {
-    UserChange { name: None, role, active }
+    UserChange {
+        name: None,
+        role,
+        active,
+    }
 }
 
 #[test]
@@ -20,20 +30,40 @@ fn user_change_refusals() {
     let builder = user("b", Role::Builder, true);
     let gone_admin = user("ga", Role::Admin, false);
     let cases: Vec<(&User, UserChange, usize, Option<&str>)> = vec![
-        (&me, change(None, Some(false)), 2, Some("You cannot deactivate yourself")),
-        (&me, change(Some(Role::Builder), None), 2, Some("You cannot remove your own admin role")),
+        (
+            &me,
+            change(None, Some(false)),
+            2,
+            Some("You cannot deactivate yourself"),
+        ),
+        (
+            &me,
+            change(Some(Role::Builder), None),
+            2,
+            Some("You cannot remove your own admin role"),
+        ),
         (&me, change(Some(Role::Admin), None), 1, None),
         (&me, change(None, Some(true)), 1, None),
         (&other_admin, change(None, Some(false)), 2, None),
         (&other_admin, change(Some(Role::EndUser), None), 2, None),
-        (&other_admin, change(None, Some(false)), 1, Some("The last active admin cannot be removed")),
+        (
+            &other_admin,
+            change(None, Some(false)),
+            1,
+            Some("The last active admin cannot be removed"),
+        ),
         (&builder, change(Some(Role::EndUser), Some(false)), 1, None),
         (&builder, change(Some(Role::Admin), None), 1, None),
         (&gone_admin, change(Some(Role::Builder), None), 1, None),
         (&gone_admin, change(None, Some(true)), 1, None),
     ];
     for (target, c, admins, want) in cases {
-        assert_eq!(user_change_refusal("me", target, &c, admins), want, "{} {c:?} admins={admins}", target.id);
+        assert_eq!(
+            user_change_refusal("me", target, &c, admins),
+            want,
+            "{} {c:?} admins={admins}",
+            target.id
+        );
     }
 }
 
@@ -46,17 +76,35 @@ fn s3_throttle_thresholds() {
         (0, 20, true),
         (6, 25, true),
     ] {
-        assert_eq!(throttled(account, address), refused, "account={account} address={address}");
+        assert_eq!(
+            throttled(account, address),
+            refused,
+            "account={account} address={address}"
+        );
     }
 }
 
 #[test]
 fn p3_role_default_flags() {
     let all = Flags::for_role(Role::Admin);
-    assert!(all.app_create && all.app_delete && all.promote && all.release && all.manage_data_sources && all.manage_constants);
+    assert!(
+        all.app_create
+            && all.app_delete
+            && all.promote
+            && all.release
+            && all.manage_data_sources
+            && all.manage_constants
+    );
     assert_eq!(Flags::for_role(Role::Builder), all);
     let none = Flags::for_role(Role::EndUser);
-    assert!(!(none.app_create || none.app_delete || none.promote || none.release || none.manage_data_sources || none.manage_constants));
+    assert!(
+        !(none.app_create
+            || none.app_delete
+            || none.promote
+            || none.release
+            || none.manage_data_sources
+            || none.manage_constants)
+    );
 }
 
 #[test]
@@ -80,7 +128,10 @@ fn e1_default_environments_and_colours() {
 fn s4_database_password_is_masked_in_the_start_up_line() {
     use server::config::mask_password;
     for (url, want) in [
-        ("postgres://u:s3cret@h:5432/db", "postgres://u:********@h:5432/db"),
+        (
+            "postgres://u:s3cret@h:5432/db",
+            "postgres://u:********@h:5432/db",
+        ),
         ("postgres://u@h/db", "postgres://u@h/db"),
         ("sqlite://data/x.db?mode=rwc", "sqlite://data/x.db?mode=rwc"),
         ("postgres://u:p@ss@h/db", "postgres://u:********@h/db"),
@@ -92,7 +143,13 @@ fn s4_database_password_is_masked_in_the_start_up_line() {
 #[test]
 fn s3_public_url_origin() {
     use server::origin::origin_of;
-    assert_eq!(origin_of("https://tools.example.com/"), Some("https://tools.example.com".into()));
-    assert_eq!(origin_of("http://10.0.0.1:8080/x/y"), Some("http://10.0.0.1:8080".into()));
+    assert_eq!(
+        origin_of("https://tools.example.com/"),
+        Some("https://tools.example.com".into())
+    );
+    assert_eq!(
+        origin_of("http://10.0.0.1:8080/x/y"),
+        Some("http://10.0.0.1:8080".into())
+    );
     assert_eq!(origin_of("nonsense"), None);
 }

@@ -20,8 +20,25 @@ fn p1_email_accepts_and_normalises() {
 #[test]
 fn p1_s2_email_refuses_with_field() {
     let long = format!("{}@example.com", "a".repeat(250));
-    for raw in ["", "   ", "ada", "@example.com", "ada@", "ada@@example.com", "ada@.example.com", "ada@example.", "a da@example.com", "ada@exa..mple.com", long.as_str(), "ada@exam\u{7}ple.com"] {
-        assert_eq!(field_of(Email::parse(raw)).as_deref(), Some("email"), "{raw:?}");
+    for raw in [
+        "",
+        "   ",
+        "ada",
+        "@example.com",
+        "ada@",
+        "ada@@example.com",
+        "ada@.example.com",
+        "ada@example.",
+        "a da@example.com",
+        "ada@exa..mple.com",
+        long.as_str(),
+        "ada@exam\u{7}ple.com",
+    ] {
+        assert_eq!(
+            field_of(Email::parse(raw)).as_deref(),
+            Some("email"),
+            "{raw:?}"
+        );
     }
 }
 
@@ -42,8 +59,14 @@ fn p1_user_name_is_1_to_100_characters_after_trimming() {
             None => assert_eq!(field_of(got).as_deref(), Some("name"), "{raw:?}"),
         }
     }
-    assert!(UserName::parse(&"é".repeat(100)).is_ok(), "100 characters (not bytes) are allowed");
-    assert_eq!(field_of(UserName::parse(&"a".repeat(101))).as_deref(), Some("name"));
+    assert!(
+        UserName::parse(&"é".repeat(100)).is_ok(),
+        "100 characters (not bytes) are allowed"
+    );
+    assert_eq!(
+        field_of(UserName::parse(&"a".repeat(101))).as_deref(),
+        Some("name")
+    );
 }
 
 #[test]
@@ -72,10 +95,23 @@ fn s4_password_debug_never_shows_the_password() {
 
 #[test]
 fn p1_role_parses_exactly_three_roles() {
-    for (raw, want) in [("admin", Some(Role::Admin)), ("builder", Some(Role::Builder)), ("end-user", Some(Role::EndUser)), (" builder ", Some(Role::Builder)), ("Admin", None), ("enduser", None), ("", None), ("root", None)] {
+    for (raw, want) in [
+        ("admin", Some(Role::Admin)),
+        ("builder", Some(Role::Builder)),
+        ("end-user", Some(Role::EndUser)),
+        (" builder ", Some(Role::Builder)),
+        ("Admin", None),
+        ("enduser", None),
+        ("", None),
+        ("root", None),
+    ] {
         match want {
             Some(r) => assert_eq!(Role::parse(raw).unwrap(), r),
-            None => assert_eq!(field_of(Role::parse(raw)).as_deref(), Some("role"), "{raw:?}"),
+            None => assert_eq!(
+                field_of(Role::parse(raw)).as_deref(),
+                Some("role"),
+                "{raw:?}"
+            ),
         }
     }
     for r in Role::ALL {
@@ -98,16 +134,31 @@ fn s2_new_user_names_the_first_invalid_field_in_api_order() {
     }
     assert!(NewUser::parse("a@b.c", "N", "long enough", "builder").is_ok());
     // POST /setup {name, email, password}.
-    assert_eq!(field_of(NewAdmin::parse("", "bad", "short")).as_deref(), Some("name"));
-    assert_eq!(field_of(NewAdmin::parse("N", "bad", "short")).as_deref(), Some("email"));
-    assert_eq!(field_of(NewAdmin::parse("N", "a@b.c", "short")).as_deref(), Some("password"));
+    assert_eq!(
+        field_of(NewAdmin::parse("", "bad", "short")).as_deref(),
+        Some("name")
+    );
+    assert_eq!(
+        field_of(NewAdmin::parse("N", "bad", "short")).as_deref(),
+        Some("email")
+    );
+    assert_eq!(
+        field_of(NewAdmin::parse("N", "a@b.c", "short")).as_deref(),
+        Some("password")
+    );
 }
 
 #[test]
 fn user_change_parses_each_part() {
     assert!(UserChange::parse(None, None, None).unwrap().is_empty());
-    assert_eq!(field_of(UserChange::parse(Some(""), None, None)).as_deref(), Some("name"));
-    assert_eq!(field_of(UserChange::parse(None, Some("boss"), None)).as_deref(), Some("role"));
+    assert_eq!(
+        field_of(UserChange::parse(Some(""), None, None)).as_deref(),
+        Some("name")
+    );
+    assert_eq!(
+        field_of(UserChange::parse(None, Some("boss"), None)).as_deref(),
+        Some("role")
+    );
     let c = UserChange::parse(Some(" Bo "), Some("end-user"), Some(false)).unwrap();
     assert_eq!(c.name.unwrap().as_str(), "Bo");
     assert_eq!(c.role, Some(Role::EndUser));

@@ -3,7 +3,8 @@
 //! port against SQLite and PostgreSQL.
 mod support;
 
-mod domain_user;
 mod domain_rules;
+mod domain_user;
 mod http_setup_and_sessions;
 mod http_users;
+mod process;

@@ -34,7 +34,9 @@ fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
         let buf = Arc::new(Mutex::new(Vec::new()));
         let writer = LogWriter(buf.clone());
         tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(server::telemetry::DEFAULT_FILTER))
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                server::telemetry::DEFAULT_FILTER,
+            ))
             .with_writer(move || writer.clone())
             .with_ansi(false)
             .init();
@@ -58,7 +60,10 @@ impl Write for LogWriter {
 /// Asserts that none of `secrets` was logged by any server of this binary.
 pub fn assert_not_logged(secrets: &[&str]) {
     let log = String::from_utf8_lossy(&log_buffer().lock().unwrap()).to_string();
-    assert!(!log.is_empty(), "the servers logged nothing: the check would be empty");
+    assert!(
+        !log.is_empty(),
+        "the servers logged nothing: the check would be empty"
+    );
     for s in secrets {
         assert!(!s.is_empty());
         assert!(!log.contains(s), "a secret reached the log: {s}");
@@ -73,13 +78,15 @@ pub struct TestApp {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     pg_database: Option<String>,
     data_dir: PathBuf,
+    database_url: String,
 }
 
 pub const ADMIN_EMAIL: &str = "ada@example.com";
 pub const ADMIN_PASSWORD: &str = "correct horse battery";
 
 fn pg_base() -> String {
-    std::env::var("STAGECRAFT_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("STAGECRAFT_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -92,14 +99,22 @@ pub async fn spawn_app_with(backend: Backend, public_url: Option<&str>) -> TestA
     let data_dir = std::env::temp_dir().join(format!("stagecraft-test-{id}"));
     std::fs::create_dir_all(&data_dir).unwrap();
     let (database_url, pg_database) = match backend {
-        Backend::Sqlite => (format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()), None),
+        Backend::Sqlite => (
+            format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()),
+            None,
+        ),
         Backend::Postgres => {
             use sqlx::Executor;
             let name = format!("sc_test_{id}");
-            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{}/postgres", pg_base()))
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&format!(
+                "{}/postgres",
+                pg_base()
+            ))
+            .await
+            .expect("PostgreSQL must run at STAGECRAFT_TEST_POSTGRES (default 127.0.0.1:5432)");
+            conn.execute(format!("CREATE DATABASE {name}").as_str())
                 .await
-                .expect("PostgreSQL must run at STAGECRAFT_TEST_POSTGRES (default 127.0.0.1:5432)");
-            conn.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+                .unwrap();
             (format!("{}/{name}", pg_base()), Some(name))
         }
     };
@@ -119,7 +134,15 @@ pub async fn spawn_app_with(backend: Backend, public_url: Option<&str>) -> TestA
         let _ = rx.await;
     }));
     let db = app::backend::Db::connect(&database_url).await.unwrap();
-    TestApp { base, backend, db, shutdown: Some(tx), pg_database, data_dir }
+    TestApp {
+        base,
+        backend,
+        db,
+        shutdown: Some(tx),
+        pg_database,
+        data_dir,
+        database_url,
+    }
 }
 
 impl Drop for TestApp {
@@ -132,13 +155,23 @@ impl Drop for TestApp {
             // A thread of its own: Drop cannot await, and the test's runtime
             // is shutting down.
             std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async move {
                     use sqlx::Executor;
-                    if let Ok(mut c) =
-                        <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{}/postgres", pg_base())).await
+                    if let Ok(mut c) = <sqlx::PgConnection as sqlx::Connection>::connect(&format!(
+                        "{}/postgres",
+                        pg_base()
+                    ))
+                    .await
                     {
-                        let _ = c.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                        let _ = c
+                            .execute(
+                                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+                            )
+                            .await;
                     }
                 });
             })
@@ -158,11 +191,20 @@ pub fn client() -> reqwest::Client {
 }
 
 impl TestApp {
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    pub async fn post(&self, c: &reqwest::Client, path: &str, body: serde_json::Value) -> reqwest::Response {
+    pub async fn post(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
         c.post(self.url(path)).json(&body).send().await.unwrap()
     }
 
@@ -170,7 +212,21 @@ impl TestApp {
         c.get(self.url(path)).send().await.unwrap()
     }
 
-    pub async fn patch(&self, c: &reqwest::Client, path: &str, body: serde_json::Value) -> reqwest::Response {
+    /// A page, as a browser asks for it.
+    pub async fn page(&self, c: &reqwest::Client, path: &str) -> reqwest::Response {
+        c.get(self.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
         c.patch(self.url(path)).json(&body).send().await.unwrap()
     }
 
@@ -185,14 +241,28 @@ impl TestApp {
     }
 
     /// Creates a user with `role` as `admin` and returns (id, signed-in client).
-    pub async fn user(&self, admin: &reqwest::Client, email: &str, role: &str) -> (String, reqwest::Client) {
+    pub async fn user(
+        &self,
+        admin: &reqwest::Client,
+        email: &str,
+        role: &str,
+    ) -> (String, reqwest::Client) {
         let r = self
             .post(admin, "/api/v1/users", serde_json::json!({"email": email, "name": "Someone", "password": "password-of-someone", "role": role}))
             .await;
         assert_eq!(r.status(), 201, "create {email}");
-        let id = r.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+        let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let c = client();
-        let r = self.post(&c, "/api/v1/auth/login", serde_json::json!({"email": email, "password": "password-of-someone"})).await;
+        let r = self
+            .post(
+                &c,
+                "/api/v1/auth/login",
+                serde_json::json!({"email": email, "password": "password-of-someone"}),
+            )
+            .await;
         assert_eq!(r.status(), 200, "login {email}");
         (id, c)
     }
@@ -220,11 +290,21 @@ impl TestApp {
 }
 
 /// Asserts an API error: status, code and (for 422) the field.
-pub async fn assert_error(r: reqwest::Response, status: u16, code: &str, field: Option<&str>) -> serde_json::Value {
+pub async fn assert_error(
+    r: reqwest::Response,
+    status: u16,
+    code: &str,
+    field: Option<&str>,
+) -> serde_json::Value {
     assert_eq!(r.status().as_u16(), status);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     match field {
         Some(f) => assert_eq!(body["error"]["field"], f, "{body}"),
         None => assert!(body["error"].get("field").is_none(), "{body}"),
