@@ -1,5 +1,6 @@
 //! Server functions: the UI's door to the service layer. Each one finds out
 //! who is calling, then makes one call into `backend`; no rules live here.
+pub mod apps;
 pub mod auth;
 pub mod environments;
 pub mod users;

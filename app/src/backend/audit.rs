@@ -3,9 +3,9 @@
 use super::clock;
 use super::db::{Db, Tx};
 use crate::domain::access::administer_denied;
+pub use crate::domain::audit::{AuditEntry, AuditPage};
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
-use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 /// Who did it: a signed-in user, or (for failed sign-ins) only an email.
@@ -28,45 +28,32 @@ pub async fn record(
     actor: Actor<'_>,
     action: &str,
     target: &str,
+    app_id: Option<&str>,
     details: serde_json::Value,
 ) -> AppResult<()> {
     sqlx::query(
-        "INSERT INTO audit_log (at, actor_id, actor, action, target, details) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO audit_log (at, actor_id, actor, action, target, app_id, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(clock::now())
     .bind(actor.id)
     .bind(actor.email)
     .bind(action)
     .bind(target)
+    .bind(app_id)
     .bind(details.to_string())
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub id: String,
-    pub at: String,
-    pub actor: Option<String>,
-    pub action: String,
-    pub target: String,
-    pub details: serde_json::Value,
-}
-
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
+    pub app_id: Option<String>,
     pub user_id: Option<String>,
     pub action: Option<String>,
     pub before: Option<i64>,
     pub limit: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub entries: Vec<AuditEntry>,
-    pub next: Option<String>,
 }
 
 /// Newest first, `limit` 1..=500 (default 100); `next` is the `before` of the
@@ -83,21 +70,23 @@ pub async fn list(db: &Db, actor: &User, filter: AuditFilter) -> AppResult<Audit
         ));
     }
     let rows = sqlx::query(
-        "SELECT id, at, actor, action, target, details FROM audit_log \
+        "SELECT id, at, actor, action, target, app_id, details FROM audit_log \
          WHERE ($1 IS NULL OR actor_id = $1) AND ($2 IS NULL OR action = $2) \
-           AND ($3 IS NULL OR id < $3) \
+           AND ($3 IS NULL OR id < $3) AND ($5 IS NULL OR app_id = $5) \
          ORDER BY id DESC LIMIT $4",
     )
     .bind(filter.user_id)
     .bind(filter.action)
     .bind(filter.before)
     .bind(limit + 1)
+    .bind(filter.app_id)
     .fetch_all(&db.pool)
     .await?;
     let mut entries: Vec<AuditEntry> = rows
         .iter()
         .map(|r| AuditEntry {
             id: r.get::<i64, _>("id").to_string(),
+            app_id: r.get("app_id"),
             at: r.get("at"),
             actor: r.get("actor"),
             action: r.get("action"),

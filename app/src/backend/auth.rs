@@ -38,6 +38,7 @@ pub async fn setup(db: &Db, input: NewAdmin) -> AppResult<User> {
         (&user).into(),
         "auth.setup",
         &format!("user:{}", user.id),
+        None,
         json!({}),
     )
     .await?;
@@ -80,6 +81,7 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, address: &str) -> App
                 (&user).into(),
                 "auth.login",
                 &format!("user:{}", user.id),
+                None,
                 json!({}),
             )
             .await?;
@@ -112,6 +114,7 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, address: &str) -> App
                 actor,
                 "auth.login_failed",
                 &format!("email:{}", email.as_str()),
+                None,
                 json!({ "reason": reason, "address": address }),
             )
             .await?;
@@ -128,6 +131,7 @@ pub async fn sign_out(db: &Db, user: &User) -> AppResult<()> {
         user.into(),
         "auth.logout",
         &format!("user:{}", user.id),
+        None,
         json!({}),
     )
     .await?;

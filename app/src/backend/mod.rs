@@ -1,5 +1,6 @@
 //! The service layer: one function per use case. Both doors (server
 //! functions and the REST API) call these, so every rule is enforced once.
+pub mod apps;
 pub mod audit;
 pub mod auth;
 pub mod clock;
@@ -8,5 +9,6 @@ pub mod environments;
 pub mod passwords;
 pub mod session;
 pub mod users;
+pub mod versions;
 
 pub use db::Db;

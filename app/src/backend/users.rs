@@ -114,6 +114,7 @@ pub async fn create(
         actor.into(),
         "user.create",
         &format!("user:{}", user.id),
+        None,
         json!({ "email": user.email, "name": user.name, "role": user.role }),
     )
     .await?;
@@ -191,6 +192,7 @@ pub async fn update(
         actor.into(),
         "user.update",
         &format!("user:{id}"),
+        None,
         details.into(),
     )
     .await?;

@@ -1,6 +1,9 @@
 //! Pure types and rules, compiled for the server and the browser alike.
 //! Nothing here does I/O; every check a page shows is the check the server makes.
 pub mod access;
+pub mod app;
+pub mod audit;
 pub mod environment;
+pub mod lifecycle;
 pub mod sign_in;
 pub mod user;

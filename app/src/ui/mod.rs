@@ -1,8 +1,11 @@
 //! Pages and components, grouped by feature.
 pub mod app;
+pub mod audit;
 pub mod auth;
+pub mod builder;
 pub mod components;
 pub mod home;
 pub mod not_found;
 pub mod shell;
 pub mod users;
+pub mod version;

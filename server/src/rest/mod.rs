@@ -1,6 +1,7 @@
 //! The HTTP API of API.md: the second door to the same service layer.
 //! Handlers parse the request, call one service function and shape the
 //! answer; the rules live in `app::backend`.
+mod apps;
 mod auth;
 mod users;
 
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(users::router())
+        .merge(apps::router())
         .fallback(|| async { ApiError(AppError::not_found("No such endpoint")) })
 }
 
@@ -93,6 +95,16 @@ impl Body {
     /// type then refuses with its own message.
     pub fn required(&self, field: &str) -> AppResult<&str> {
         Ok(self.string(field)?.unwrap_or(""))
+    }
+
+    pub fn integer(&self, field: &str) -> AppResult<Option<i64>> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| AppError::invalid(field, format!("{field} must be a whole number"))),
+        }
     }
 
     pub fn boolean(&self, field: &str) -> AppResult<Option<bool>> {

@@ -70,6 +70,7 @@ async fn audit_log(
             .transpose()
     };
     let filter = AuditFilter {
+        app_id: q.get("app_id").cloned(),
         user_id: q.get("user_id").cloned(),
         action: q.get("action").cloned(),
         before: int("before")?,

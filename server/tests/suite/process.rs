@@ -6,7 +6,46 @@ use crate::support::*;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-both_backends!(binary_starts_migrates_serves_and_stops_on_sigterm);
+both_backends!(
+    binary_starts_migrates_serves_and_stops_on_sigterm,
+    s1_killed_mid_lifecycle_every_invariant_holds
+);
+
+/// The release binary on `port` with `data_dir` and, for PostgreSQL, the
+/// database of `pg`.
+fn start_binary(
+    port: u16,
+    data_dir: &std::path::Path,
+    pg: Option<&TestApp>,
+) -> std::process::Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("STAGECRAFT_DATA_DIR", data_dir)
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(app) = pg {
+        cmd.env("DATABASE_URL", app.database_url());
+    }
+    cmd.spawn().expect("the server binary starts")
+}
+
+async fn wait_until_up(c: &reqwest::Client, url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while c
+        .get(format!("{url}/api/v1/environments"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the server did not answer within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -120,4 +159,212 @@ fn a_bad_setting_stops_the_server_with_a_clear_message() {
         assert_eq!(out.status.code(), Some(2), "{var}={value}");
         assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{var}");
     }
+}
+
+/// S1: the server is killed (SIGKILL) while promotes and releases run; after
+/// a restart at most one version is released, it is in production, every
+/// saved definition is unchanged, and the audit matches the state.
+async fn s1_killed_mid_lifecycle_every_invariant_holds(b: Backend) {
+    use serde_json::{json, Value};
+    let dir = std::env::temp_dir().join(format!(
+        "stagecraft-crash-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let pg = match b {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(spawn_app(Backend::Postgres).await),
+    };
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut child = start_binary(port, &dir, pg.as_ref());
+    let c = client();
+    wait_until_up(&c, &url).await;
+    let r = c
+        .post(format!("{url}/api/v1/setup"))
+        .json(&json!({"name": "Ada", "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let a: Value = c
+        .post(format!("{url}/api/v1/apps"))
+        .json(&json!({"name": "Crash"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let app_id = a["id"].as_str().unwrap().to_string();
+    let v1 = a["first_version"]["id"].as_str().unwrap().to_string();
+    let mut ids = vec![v1.clone()];
+    for i in 2..=8 {
+        let v: Value = c
+            .post(format!("{url}/api/v1/apps/{app_id}/versions"))
+            .json(&json!({"name": format!("v{i}"), "from_version_id": v1}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(v["id"].as_str().unwrap().to_string());
+    }
+    for (i, id) in ids.iter().enumerate() {
+        let base = format!("{url}/api/v1/apps/{app_id}/versions/{id}");
+        let r = c
+            .put(format!("{base}/definition"))
+            .json(&json!({"definition": {"n": i}, "revision": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            c.post(format!("{base}/save"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    // Four clients promote and release until the server dies under them.
+    let mut tasks = Vec::new();
+    for t in 0..4usize {
+        let (c, url, app_id, ids) = (c.clone(), url.clone(), app_id.clone(), ids.clone());
+        tasks.push(tokio::spawn(async move {
+            for k in 0.. {
+                let id = &ids[(t * 3 + k) % ids.len()];
+                let base = format!("{url}/api/v1/apps/{app_id}/versions/{id}");
+                let Ok(r) = c.get(&base).send().await else {
+                    return;
+                };
+                let Ok(v) = r.json::<Value>().await else {
+                    return;
+                };
+                let env = v["environment"].as_str().unwrap_or("").to_string();
+                let sent = if env == "production" {
+                    c.post(format!("{base}/release"))
+                        .json(&json!({"note": format!("t{t}")}))
+                        .send()
+                        .await
+                } else {
+                    c.post(format!("{base}/promote"))
+                        .json(&json!({"from": env}))
+                        .send()
+                        .await
+                };
+                if sent.is_err() {
+                    return;
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    for t in tasks {
+        let _ = t.await;
+    }
+
+    let mut child = start_binary(port, &dir, pg.as_ref());
+    wait_until_up(&c, &url).await;
+    let db_url = match &pg {
+        Some(app) => app.database_url().to_string(),
+        None => format!("sqlite://{}", dir.join("stagecraft.db").display()),
+    };
+    let db = app::backend::Db::connect(&db_url).await.unwrap();
+    use sqlx::Row;
+    let app_row = sqlx::query("SELECT released_version_id FROM apps WHERE id = $1")
+        .bind(&app_id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let released: Option<String> = app_row.get("released_version_id");
+    let versions =
+        sqlx::query("SELECT id, environment, definition, status FROM versions WHERE app_id = $1")
+            .bind(&app_id)
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(versions.len(), 8);
+    let audit =
+        sqlx::query("SELECT action, target, details FROM audit_log WHERE app_id = $1 ORDER BY id")
+            .bind(&app_id)
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    let mut promotes = 0;
+    for (i, id) in ids.iter().enumerate() {
+        let v = versions
+            .iter()
+            .find(|r| r.get::<String, _>("id") == *id)
+            .unwrap();
+        assert_eq!(v.get::<String, _>("status"), "saved");
+        let def: Value = serde_json::from_str(&v.get::<String, _>("definition")).unwrap();
+        assert_eq!(def, json!({"n": i}), "a saved definition never changes");
+        // The environment is where the last promote in the audit put it.
+        let target = format!("version:{id}");
+        let last_to = audit
+            .iter()
+            .filter(|a| {
+                a.get::<String, _>("action") == "version.promote"
+                    && a.get::<String, _>("target") == target
+            })
+            .map(|a| {
+                serde_json::from_str::<Value>(&a.get::<String, _>("details")).unwrap()["to"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .last();
+        promotes += audit
+            .iter()
+            .filter(|a| {
+                a.get::<String, _>("action") == "version.promote"
+                    && a.get::<String, _>("target") == target
+            })
+            .count();
+        assert_eq!(
+            v.get::<String, _>("environment"),
+            last_to.unwrap_or_else(|| "development".into()),
+            "audit and state agree for {id}"
+        );
+    }
+    assert!(promotes > 0, "the loop made progress before the kill");
+    let last_release = audit
+        .iter()
+        .filter(|a| a.get::<String, _>("action") == "version.release")
+        .map(|a| {
+            serde_json::from_str::<Value>(&a.get::<String, _>("details")).unwrap()["version_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .last();
+    assert_eq!(
+        released, last_release,
+        "the released pointer is the last recorded release"
+    );
+    if let Some(r) = &released {
+        let v = versions
+            .iter()
+            .find(|x| x.get::<String, _>("id") == *r)
+            .unwrap();
+        assert_eq!(
+            v.get::<String, _>("environment"),
+            "production",
+            "the released version is in production"
+        );
+    }
+    // And the restarted server serves.
+    let r = c
+        .get(format!("{url}/api/v1/apps/{app_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -212,6 +212,15 @@ impl TestApp {
         c.get(self.url(path)).send().await.unwrap()
     }
 
+    pub async fn put(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        c.put(self.url(path)).json(&body).send().await.unwrap()
+    }
+
     /// A page, as a browser asks for it.
     pub async fn page(&self, c: &reqwest::Client, path: &str) -> reqwest::Response {
         c.get(self.url(path))

@@ -1,0 +1,317 @@
+//! Apps (SPEC A1, A2): create with their first version, list, read,
+//! change, delete. Access is decided by `domain::access`.
+use super::audit;
+use super::db::{is_unique_violation, Db, Tx};
+use super::{clock, environments};
+use crate::domain::access::{Access, Level};
+use crate::domain::app::{AccessView, AppView, VersionView};
+use crate::domain::environment::Environment;
+use crate::domain::lifecycle::{AppName, Slug, VersionStatus, DEVELOPMENT};
+use crate::domain::user::User;
+use crate::error::{AppError, AppResult};
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+const COLUMNS: &str = "id, name, slug, public, released_version_id, created_by, created_at";
+
+/// The definition a new app starts with.
+pub fn empty_definition() -> serde_json::Value {
+    json!({ "pages": [], "queries": [] })
+}
+
+/// An app row with the caller's access, or 404 when the caller has none.
+pub struct Found {
+    pub app: AppView,
+    pub access: Access,
+    pub envs: Vec<Environment>,
+}
+
+fn view(r: &AnyRow, access: &Access, envs: &[Environment]) -> AppView {
+    AppView {
+        id: r.get("id"),
+        name: r.get("name"),
+        slug: r.get("slug"),
+        public: r.get::<i64, _>("public") != 0,
+        released_version_id: r.get("released_version_id"),
+        created_by: r.get("created_by"),
+        created_at: r.get("created_at"),
+        access: AccessView::of(access, envs),
+    }
+}
+
+pub fn access_of(user: &User, envs: &[Environment]) -> Access {
+    Access::for_role(user.role, envs)
+}
+
+/// Loads the app for `user`: 404 when it does not exist or the user has no
+/// access to it at all (P6).
+pub async fn find(db: &Db, user: &User, app_id: &str) -> AppResult<Found> {
+    let envs = environments::list(db).await?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM apps WHERE id = $1"))
+        .bind(app_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    let access = access_of(user, &envs);
+    match row {
+        Some(r) if access.level != Level::None => Ok(Found {
+            app: view(&r, &access, &envs),
+            access,
+            envs,
+        }),
+        _ => Err(AppError::not_found("No such app")),
+    }
+}
+
+pub async fn list(db: &Db, user: &User) -> AppResult<Vec<AppView>> {
+    let envs = environments::list(db).await?;
+    let access = access_of(user, &envs);
+    if access.level == Level::None {
+        return Ok(vec![]);
+    }
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM apps ORDER BY name_key"))
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.iter().map(|r| view(r, &access, &envs)).collect())
+}
+
+async fn slug_taken(tx: &mut Tx, slug: &Slug) -> AppResult<bool> {
+    Ok(sqlx::query("SELECT 1 AS x FROM apps WHERE slug = $1")
+        .bind(slug.as_str())
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some())
+}
+
+/// A1 + A2: the app and its first version `v1`, a draft in development.
+/// The input arrives unparsed so the permission answers first (403 before 422).
+pub async fn create(
+    db: &Db,
+    user: &User,
+    name: AppResult<&str>,
+    slug: AppResult<Option<&str>>,
+) -> AppResult<(AppView, VersionView)> {
+    let envs = environments::list(db).await?;
+    let access = access_of(user, &envs);
+    if !access.flags.app_create {
+        return Err(AppError::forbidden(
+            "You do not have the App create permission",
+        ));
+    }
+    let name = AppName::parse(name?)?;
+    let given = slug?.map(Slug::parse).transpose()?;
+    let mut tx = db.begin().await?;
+    let slug = match given {
+        Some(s) => {
+            if slug_taken(&mut tx, &s).await? {
+                return Err(AppError::conflict("An app with this slug already exists"));
+            }
+            s
+        }
+        None => {
+            let base = Slug::derive(name.as_str())?;
+            let mut candidate = base.clone();
+            let mut n = 2;
+            while slug_taken(&mut tx, &candidate).await? {
+                candidate = base.with_suffix(n);
+                n += 1;
+            }
+            candidate
+        }
+    };
+    let now = clock::now();
+    let app_id = clock::new_id();
+    let inserted = sqlx::query(
+        "INSERT INTO apps (id, name, name_key, slug, public, created_by, created_at) VALUES ($1, $2, $3, $4, 0, $5, $6)",
+    )
+    .bind(&app_id)
+    .bind(name.as_str())
+    .bind(name.as_str().to_lowercase())
+    .bind(slug.as_str())
+    .bind(&user.id)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::conflict("An app with this name already exists"))
+        }
+        other => other?,
+    };
+    let version = VersionView {
+        id: clock::new_id(),
+        app_id: app_id.clone(),
+        name: "v1".into(),
+        description: String::new(),
+        status: VersionStatus::Draft,
+        environment: DEVELOPMENT.into(),
+        released: false,
+        parent_version_id: None,
+        created_by: user.id.clone(),
+        created_at: now.clone(),
+        saved_at: None,
+        revision: 1,
+        definition: None,
+    };
+    super::versions::insert(&mut tx, &version, &empty_definition()).await?;
+    audit::record(
+        &mut tx,
+        user.into(),
+        "app.create",
+        &format!("app:{app_id}"),
+        Some(&app_id),
+        json!({ "name": name.as_str(), "slug": slug.as_str(), "first_version_id": version.id }),
+    )
+    .await?;
+    tx.commit().await?;
+    let app = AppView {
+        id: app_id,
+        name: name.as_str().into(),
+        slug: slug.as_str().into(),
+        public: false,
+        released_version_id: None,
+        created_by: user.id.clone(),
+        created_at: now,
+        access: AccessView::of(&access, &envs),
+    };
+    Ok((app, version))
+}
+
+/// Changes name, slug or the public flag (edit access).
+pub async fn update(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    name: Option<&str>,
+    slug: Option<&str>,
+    public: Option<bool>,
+) -> AppResult<AppView> {
+    let found = find(db, user, app_id).await?;
+    if found.access.level != Level::Edit {
+        return Err(AppError::forbidden(
+            "You do not have edit access to this app",
+        ));
+    }
+    let name = name.map(AppName::parse).transpose()?;
+    let slug = slug.map(Slug::parse).transpose()?;
+    let before = found.app;
+    let after = AppView {
+        name: name
+            .as_ref()
+            .map_or(before.name.clone(), |n| n.as_str().into()),
+        slug: slug
+            .as_ref()
+            .map_or(before.slug.clone(), |s| s.as_str().into()),
+        public: public.unwrap_or(before.public),
+        ..before.clone()
+    };
+    if after == before {
+        return Ok(after);
+    }
+    let mut tx = db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE apps SET name = $1, name_key = $2, slug = $3, public = $4 WHERE id = $5",
+    )
+    .bind(&after.name)
+    .bind(after.name.to_lowercase())
+    .bind(&after.slug)
+    .bind(after.public as i64)
+    .bind(app_id)
+    .execute(&mut *tx)
+    .await;
+    match updated {
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::conflict(
+                "Another app already has this name or slug",
+            ))
+        }
+        other => other?,
+    };
+    let mut details = serde_json::Map::new();
+    for (key, from, to) in [
+        ("name", json!(before.name), json!(after.name)),
+        ("slug", json!(before.slug), json!(after.slug)),
+        ("public", json!(before.public), json!(after.public)),
+    ] {
+        if from != to {
+            details.insert(key.into(), json!({ "from": from, "to": to }));
+        }
+    }
+    audit::record(
+        &mut tx,
+        user.into(),
+        "app.update",
+        &format!("app:{app_id}"),
+        Some(app_id),
+        details.into(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Deletes the app and its versions (`app_delete` flag and edit access).
+pub async fn delete(db: &Db, user: &User, app_id: &str) -> AppResult<()> {
+    let found = find(db, user, app_id).await?;
+    if !found.access.flags.app_delete {
+        return Err(AppError::forbidden(
+            "You do not have the App delete permission",
+        ));
+    }
+    if found.access.level != Level::Edit {
+        return Err(AppError::forbidden(
+            "You do not have edit access to this app",
+        ));
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM versions WHERE app_id = $1")
+        .bind(app_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM apps WHERE id = $1")
+        .bind(app_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        user.into(),
+        "app.delete",
+        &format!("app:{app_id}"),
+        Some(app_id),
+        json!({ "name": found.app.name, "slug": found.app.slug }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The dashboard: every app the user may see, with its released version
+/// and where each of its versions is.
+pub async fn dashboard(db: &Db, user: &User) -> AppResult<Vec<crate::domain::app::DashboardApp>> {
+    let apps = list(db, user).await?;
+    let rows = sqlx::query(
+        "SELECT a.id AS app_id, a.released_at, r.name AS released_name, v.name, v.environment \
+         FROM apps a LEFT JOIN versions r ON r.id = a.released_version_id \
+         JOIN versions v ON v.app_id = a.id ORDER BY v.created_at",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(apps
+        .into_iter()
+        .map(|app| {
+            let mine: Vec<&AnyRow> = rows
+                .iter()
+                .filter(|r| r.get::<String, _>("app_id") == app.id)
+                .collect();
+            crate::domain::app::DashboardApp {
+                released_version: mine.first().and_then(|r| r.get("released_name")),
+                released_at: mine.first().and_then(|r| r.get("released_at")),
+                versions: mine
+                    .iter()
+                    .map(|r| (r.get("name"), r.get("environment")))
+                    .collect(),
+                app,
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,626 @@
+//! Versions (SPEC V1–V10): create from another, rename, edit the
+//! definition, save, promote, release, delete, list per environment.
+//! Each state change is one transaction whose condition is checked by the
+//! write itself, so concurrent requests cannot both win.
+use super::apps::{self, Found};
+use super::audit;
+use super::clock;
+use super::db::{is_unique_violation, Db, Tx};
+use crate::domain::app::VersionView;
+use crate::domain::lifecycle::{
+    listed_in, next_environment, parse_description, refusal, release_environment, VersionAction,
+    VersionFacts, VersionName, VersionStatus, DEVELOPMENT,
+};
+use crate::domain::user::User;
+use crate::error::{AppError, AppResult};
+use serde_json::{json, Value};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+const COLUMNS: &str = "v.id, v.app_id, v.name, v.description, v.status, v.environment, \
+    v.parent_version_id, v.created_by, v.created_at, v.saved_at, v.revision, \
+    (CASE WHEN a.released_version_id = v.id THEN 1 ELSE 0 END) AS released";
+
+fn view(r: &AnyRow) -> VersionView {
+    VersionView {
+        id: r.get("id"),
+        app_id: r.get("app_id"),
+        name: r.get("name"),
+        description: r.get("description"),
+        status: VersionStatus::parse(&r.get::<String, _>("status")).unwrap_or(VersionStatus::Saved),
+        environment: r.get("environment"),
+        released: r.get::<i64, _>("released") != 0,
+        parent_version_id: r.get("parent_version_id"),
+        created_by: r.get("created_by"),
+        created_at: r.get("created_at"),
+        saved_at: r.get("saved_at"),
+        revision: r.get("revision"),
+        definition: None,
+    }
+}
+
+const DUPLICATE: &str = "This app already has a version with this name";
+
+pub(super) async fn insert(tx: &mut Tx, v: &VersionView, definition: &Value) -> AppResult<()> {
+    let inserted = sqlx::query(
+        "INSERT INTO versions (id, app_id, name, name_key, description, status, environment, \
+         parent_version_id, created_by, created_at, saved_at, revision, definition) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(&v.id)
+    .bind(&v.app_id)
+    .bind(&v.name)
+    .bind(v.name.to_lowercase())
+    .bind(&v.description)
+    .bind(v.status.as_str())
+    .bind(&v.environment)
+    .bind(&v.parent_version_id)
+    .bind(&v.created_by)
+    .bind(&v.created_at)
+    .bind(&v.saved_at)
+    .bind(v.revision)
+    .bind(definition.to_string())
+    .execute(&mut **tx)
+    .await;
+    match inserted {
+        Err(e) if is_unique_violation(&e) => Err(AppError::conflict(DUPLICATE)),
+        other => other.map(|_| ()).map_err(AppError::from),
+    }
+}
+
+/// One version of an app, with how many versions the app has.
+struct Loaded {
+    found: Found,
+    version: VersionView,
+    count: usize,
+}
+
+impl Loaded {
+    fn facts(&self) -> VersionFacts<'_> {
+        VersionFacts {
+            status: self.version.status,
+            environment: &self.version.environment,
+            released: self.version.released,
+            versions_in_app: self.count,
+        }
+    }
+
+    fn check(&self, action: VersionAction) -> AppResult<()> {
+        match refusal(action, &self.facts(), &self.found.access, &self.found.envs) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+async fn load(db: &Db, user: &User, app_id: &str, version_id: &str) -> AppResult<Loaded> {
+    let found = apps::find(db, user, app_id).await?;
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM versions c WHERE c.app_id = a.id) AS n \
+         FROM versions v JOIN apps a ON a.id = v.app_id WHERE v.app_id = $1 AND v.id = $2"
+    ))
+    .bind(app_id)
+    .bind(version_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or_else(|| AppError::not_found("No such version"))?;
+    Ok(Loaded {
+        found,
+        version: view(&row),
+        count: row.get::<i64, _>("n") as usize,
+    })
+}
+
+/// V9: the versions listed in `environment`, or without one the union over
+/// the caller's environments.
+pub async fn list(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    environment: Option<&str>,
+) -> AppResult<Vec<VersionView>> {
+    let found = apps::find(db, user, app_id).await?;
+    let listing: Vec<String> = match environment {
+        Some(e) => {
+            if !found.envs.iter().any(|x| x.name == e) {
+                return Err(AppError::invalid(
+                    "environment",
+                    format!("No environment is named {e:?}"),
+                ));
+            }
+            if !found.access.has(e) {
+                return Err(AppError::forbidden(format!(
+                    "You do not have access to {e}"
+                )));
+            }
+            vec![e.to_string()]
+        }
+        None => found.access.listable().map(str::to_string).collect(),
+    };
+    if listing.is_empty() {
+        return Err(AppError::forbidden(
+            "You may open only the released app, not its versions",
+        ));
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM versions v JOIN apps a ON a.id = v.app_id WHERE v.app_id = $1 ORDER BY v.created_at DESC, v.id"
+    ))
+    .bind(app_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(view)
+        .filter(|v| {
+            listing
+                .iter()
+                .any(|l| listed_in(&found.envs, &v.environment, l))
+        })
+        .collect())
+}
+
+/// One version with its definition, for a caller who may list it somewhere.
+pub async fn get(db: &Db, user: &User, app_id: &str, version_id: &str) -> AppResult<VersionView> {
+    let l = load(db, user, app_id, version_id).await?;
+    let visible = l
+        .found
+        .access
+        .listable()
+        .any(|e| listed_in(&l.found.envs, &l.version.environment, e));
+    if !visible {
+        return Err(AppError::forbidden(format!(
+            "You do not have access to {}",
+            l.version.environment
+        )));
+    }
+    let def: String = sqlx::query("SELECT definition FROM versions WHERE id = $1")
+        .bind(version_id)
+        .fetch_one(&db.pool)
+        .await?
+        .get("definition");
+    let mut v = l.version;
+    v.definition = Some(serde_json::from_str(&def).unwrap_or(Value::Null));
+    Ok(v)
+}
+
+/// V2: a new draft in development, copying the definition of `from`.
+pub async fn create(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    name: &str,
+    from_version_id: &str,
+    description: Option<&str>,
+) -> AppResult<VersionView> {
+    let found = apps::find(db, user, app_id).await?;
+    if let Some(reason) = found
+        .access
+        .denial(VersionAction::CreateFrom, DEVELOPMENT, &found.envs)
+    {
+        return Err(AppError::forbidden(reason));
+    }
+    let name = VersionName::parse(name)?;
+    if from_version_id.is_empty() {
+        return Err(AppError::invalid(
+            "from_version_id",
+            "Choose the version to start from",
+        ));
+    }
+    let description = parse_description(description.unwrap_or(""))?;
+    let mut tx = db.begin().await?;
+    let from = sqlx::query("SELECT definition FROM versions WHERE id = $1 AND app_id = $2")
+        .bind(from_version_id)
+        .bind(app_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid("from_version_id", "This app has no version with that id")
+        })?;
+    let definition: Value =
+        serde_json::from_str(&from.get::<String, _>("definition")).unwrap_or(Value::Null);
+    let v = VersionView {
+        id: clock::new_id(),
+        app_id: app_id.into(),
+        name: name.as_str().into(),
+        description,
+        status: VersionStatus::Draft,
+        environment: DEVELOPMENT.into(),
+        released: false,
+        parent_version_id: Some(from_version_id.into()),
+        created_by: user.id.clone(),
+        created_at: clock::now(),
+        saved_at: None,
+        revision: 1,
+        definition: None,
+    };
+    insert(&mut tx, &v, &definition).await?;
+    audit::record(
+        &mut tx,
+        user.into(),
+        "version.create",
+        &format!("version:{}", v.id),
+        Some(app_id),
+        json!({ "name": v.name, "from_version_id": from_version_id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+/// The write of an edit happens only if the version is still a draft in
+/// development (V3); otherwise the change is a conflict.
+const STILL_EDITABLE: &str = "status = 'draft' AND environment = 'development'";
+
+/// V3: rename and describe a draft in development.
+pub async fn update(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    version_id: &str,
+    name: Option<&str>,
+    description: Option<&str>,
+) -> AppResult<VersionView> {
+    let l = load(db, user, app_id, version_id).await?;
+    if let Some(reason) = l
+        .found
+        .access
+        .denial(VersionAction::Edit, DEVELOPMENT, &l.found.envs)
+    {
+        return Err(AppError::forbidden(reason));
+    }
+    let name = name.map(VersionName::parse).transpose()?;
+    let description = description.map(parse_description).transpose()?;
+    l.check(VersionAction::Edit)?;
+    let before = l.version;
+    let after = VersionView {
+        name: name.map_or(before.name.clone(), |n| n.as_str().into()),
+        description: description.unwrap_or(before.description.clone()),
+        ..before.clone()
+    };
+    if after == before {
+        return Ok(after);
+    }
+    let mut tx = db.begin().await?;
+    let updated = sqlx::query(&format!(
+        "UPDATE versions SET name = $1, name_key = $2, description = $3 WHERE id = $4 AND {STILL_EDITABLE}"
+    ))
+    .bind(&after.name)
+    .bind(after.name.to_lowercase())
+    .bind(&after.description)
+    .bind(version_id)
+    .execute(&mut *tx)
+    .await;
+    let n = match updated {
+        Err(e) if is_unique_violation(&e) => return Err(AppError::conflict(DUPLICATE)),
+        other => other?.rows_affected(),
+    };
+    if n != 1 {
+        return Err(AppError::conflict(
+            "Only draft versions in development can be renamed",
+        ));
+    }
+    audit::record(&mut tx, user.into(), "version.update", &format!("version:{version_id}"), Some(app_id),
+        json!({ "name": { "from": before.name, "to": after.name }, "description_changed": before.description != after.description })).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// V3 + V10: replaces the definition of a draft in development if it is
+/// still at `revision`; answers the version with its new revision.
+pub async fn put_definition(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    version_id: &str,
+    definition: Option<&Value>,
+    revision: AppResult<Option<i64>>,
+) -> AppResult<VersionView> {
+    let l = load(db, user, app_id, version_id).await?;
+    if let Some(reason) = l
+        .found
+        .access
+        .denial(VersionAction::Edit, DEVELOPMENT, &l.found.envs)
+    {
+        return Err(AppError::forbidden(reason));
+    }
+    let definition = match definition {
+        Some(d @ Value::Object(_)) => d,
+        _ => {
+            return Err(AppError::invalid(
+                "definition",
+                "The definition must be a JSON object (valid JSON in braces)",
+            ))
+        }
+    };
+    let revision =
+        revision?.ok_or_else(|| AppError::invalid("revision", "revision is required"))?;
+    l.check(VersionAction::Edit)?;
+    let mut tx = db.begin().await?;
+    let n = sqlx::query(&format!(
+        "UPDATE versions SET definition = $1, revision = revision + 1 WHERE id = $2 AND revision = $3 AND {STILL_EDITABLE}"
+    ))
+    .bind(definition.to_string())
+    .bind(version_id)
+    .bind(revision)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(AppError::conflict(
+            "This version changed since you opened it (or was saved); reload it and apply your change again",
+        ));
+    }
+    audit::record(
+        &mut tx,
+        user.into(),
+        "version.update",
+        &format!("version:{version_id}"),
+        Some(app_id),
+        json!({ "definition": { "revision": revision + 1 } }),
+    )
+    .await?;
+    tx.commit().await?;
+    let mut v = l.version;
+    v.revision = revision + 1;
+    v.definition = Some(definition.clone());
+    Ok(v)
+}
+
+/// V4: a draft becomes saved; its definition never changes again.
+pub async fn save(db: &Db, user: &User, app_id: &str, version_id: &str) -> AppResult<VersionView> {
+    let l = load(db, user, app_id, version_id).await?;
+    l.check(VersionAction::Save)?;
+    let now = clock::now();
+    let mut tx = db.begin().await?;
+    let n = sqlx::query(
+        "UPDATE versions SET status = 'saved', saved_at = $1 WHERE id = $2 AND status = 'draft'",
+    )
+    .bind(&now)
+    .bind(version_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(AppError::conflict("This version is already saved"));
+    }
+    audit::record(
+        &mut tx,
+        user.into(),
+        "version.save",
+        &format!("version:{version_id}"),
+        Some(app_id),
+        json!({ "name": l.version.name }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(VersionView {
+        status: VersionStatus::Saved,
+        saved_at: Some(now),
+        ..l.version
+    })
+}
+
+/// V5: one step up, if the version is still where the caller believes it is.
+/// `from` arrives unparsed so that a bad value answers after the 404 and
+/// 403 checks (API.md's order).
+pub async fn promote(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    version_id: &str,
+    from: AppResult<Option<&str>>,
+) -> AppResult<VersionView> {
+    let l = load(db, user, app_id, version_id).await?;
+    if let Some(reason) = l.found.access.denial(
+        VersionAction::Promote,
+        &l.version.environment,
+        &l.found.envs,
+    ) {
+        return Err(AppError::forbidden(reason));
+    }
+    let from = from?.unwrap_or("");
+    if !l.found.envs.iter().any(|e| e.name == from) {
+        return Err(AppError::invalid(
+            "from",
+            "from must name the environment the version is in",
+        ));
+    }
+    if from != l.version.environment {
+        return Err(AppError::conflict(format!(
+            "This version is in {}, not {from}; someone promoted it meanwhile",
+            l.version.environment
+        )));
+    }
+    l.check(VersionAction::Promote)?;
+    let to = next_environment(&l.found.envs, from)
+        .expect("checked by the state rules")
+        .name
+        .clone();
+    let mut tx = db.begin().await?;
+    let n = sqlx::query("UPDATE versions SET environment = $1 WHERE id = $2 AND environment = $3 AND status = 'saved'")
+        .bind(&to)
+        .bind(version_id)
+        .bind(from)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n != 1 {
+        return Err(AppError::conflict(format!(
+            "This version is no longer in {from}; someone promoted it meanwhile"
+        )));
+    }
+    audit::record(
+        &mut tx,
+        user.into(),
+        "version.promote",
+        &format!("version:{version_id}"),
+        Some(app_id),
+        json!({ "name": l.version.name, "from": from, "to": to }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(VersionView {
+        environment: to,
+        ..l.version
+    })
+}
+
+/// Locks the app's row until the transaction ends (PostgreSQL; SQLite's
+/// write transaction already holds the database).
+async fn lock_app(db: &Db, tx: &mut Tx, app_id: &str) -> AppResult<Option<String>> {
+    let sql = match db.backend {
+        super::db::Backend::Postgres => {
+            "SELECT released_version_id FROM apps WHERE id = $1 FOR UPDATE"
+        }
+        super::db::Backend::Sqlite => "SELECT released_version_id FROM apps WHERE id = $1",
+    };
+    let row = sqlx::query(sql)
+        .bind(app_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such app"))?;
+    Ok(row.get("released_version_id"))
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Released {
+    pub released_version_id: String,
+    pub previous_version_id: Option<String>,
+}
+
+/// V6 + V7: makes a production version the released one (a rollback when
+/// it is older). Re-releasing the released version changes nothing.
+pub async fn release(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    version_id: &str,
+    note: AppResult<Option<&str>>,
+) -> AppResult<Released> {
+    let l = load(db, user, app_id, version_id).await?;
+    if let Some(reason) = l.found.access.denial(
+        VersionAction::Release,
+        &l.version.environment,
+        &l.found.envs,
+    ) {
+        return Err(AppError::forbidden(reason));
+    }
+    let note = note?.unwrap_or("").trim().to_string();
+    if note.chars().count() > 500 {
+        return Err(AppError::invalid(
+            "note",
+            "The note must be at most 500 characters",
+        ));
+    }
+    l.check(VersionAction::Release)?;
+    let target = release_environment(&l.found.envs)
+        .map(|e| e.name.clone())
+        .unwrap_or_default();
+    let mut tx = db.begin().await?;
+    let previous = lock_app(db, &mut tx, app_id).await?;
+    if previous.as_deref() == Some(version_id) {
+        return Ok(Released {
+            released_version_id: version_id.into(),
+            previous_version_id: previous,
+        });
+    }
+    let n = sqlx::query(
+        "UPDATE apps SET released_version_id = $1, released_at = $2 WHERE id = $3 AND EXISTS \
+         (SELECT 1 FROM versions WHERE id = $1 AND app_id = $3 AND environment = $4)",
+    )
+    .bind(version_id)
+    .bind(clock::now())
+    .bind(app_id)
+    .bind(&target)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(AppError::conflict("Versions are released from production"));
+    }
+    audit::record(&mut tx, user.into(), "version.release", &format!("version:{version_id}"), Some(app_id),
+        json!({ "name": l.version.name, "previous_version_id": previous, "version_id": version_id, "note": note })).await?;
+    tx.commit().await?;
+    Ok(Released {
+        released_version_id: version_id.into(),
+        previous_version_id: previous,
+    })
+}
+
+/// V8: any version but the released one and the app's only one.
+pub async fn delete(db: &Db, user: &User, app_id: &str, version_id: &str) -> AppResult<()> {
+    let l = load(db, user, app_id, version_id).await?;
+    l.check(VersionAction::Delete)?;
+    let mut tx = db.begin().await?;
+    let released = lock_app(db, &mut tx, app_id).await?;
+    if released.as_deref() == Some(version_id) {
+        return Err(AppError::conflict("The released version cannot be deleted"));
+    }
+    let n = sqlx::query(
+        "DELETE FROM versions WHERE id = $1 AND (SELECT COUNT(*) FROM versions WHERE app_id = $2) > 1",
+    )
+    .bind(version_id)
+    .bind(app_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(AppError::conflict(
+            "An app's only version cannot be deleted",
+        ));
+    }
+    audit::record(
+        &mut tx,
+        user.into(),
+        "version.delete",
+        &format!("version:{version_id}"),
+        Some(app_id),
+        json!({ "name": l.version.name, "environment": l.version.environment }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The app page for one environment: the versions listed there (V9), with
+/// who created each and what it came from.
+pub async fn page(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    environment: &str,
+) -> AppResult<crate::domain::app::AppPage> {
+    use crate::domain::app::{AppPage, VersionRow};
+    let listed = list(db, user, app_id, Some(environment)).await?;
+    let found = apps::find(db, user, app_id).await?;
+    let rows = sqlx::query(
+        "SELECT v.id, v.name, u.name AS creator FROM versions v JOIN users u ON u.id = v.created_by WHERE v.app_id = $1",
+    )
+    .bind(app_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let name_of = |id: &str, col: &str| {
+        rows.iter()
+            .find(|r| r.get::<String, _>("id") == id)
+            .map(|r| r.get::<String, _>(col))
+    };
+    let versions = listed
+        .into_iter()
+        .map(|v| VersionRow {
+            created_by_name: name_of(&v.id, "creator").unwrap_or_default(),
+            parent_name: v
+                .parent_version_id
+                .as_deref()
+                .and_then(|p| name_of(p, "name")),
+            version: v,
+        })
+        .collect();
+    Ok(AppPage {
+        app: found.app,
+        access: found.access,
+        envs: found.envs,
+        environment: environment.to_string(),
+        versions,
+        version_count: rows.len(),
+    })
+}

@@ -1,0 +1,193 @@
+//! The builder's app page: the environment switcher, the versions listed in
+//! the chosen environment (V9) and the actions on each, disabled with the
+//! reason the server would refuse with (the same domain function).
+use super::components::{form_error, EnvBadge, ErrorPage, Notice};
+use super::shell::{Gate, Need};
+use crate::api::apps::{load_app_page, DeleteVersion, SaveVersion};
+use crate::domain::access::Access;
+use crate::domain::app::{AppPage, VersionRow};
+use crate::domain::environment::{colour_class, Environment};
+use crate::domain::lifecycle::{refusal, VersionAction, VersionFacts, VersionStatus};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// Why `action` is refused for `row`, for a disabled button's title.
+pub fn reason(
+    action: VersionAction,
+    row: &VersionRow,
+    access: &Access,
+    envs: &[Environment],
+    count: usize,
+) -> Option<String> {
+    let v = &row.version;
+    let facts = VersionFacts {
+        status: v.status,
+        environment: &v.environment,
+        released: v.released,
+        versions_in_app: count,
+    };
+    refusal(action, &facts, access, envs).map(|e| e.message)
+}
+
+/// A submit button, disabled with its reason when refused.
+#[component]
+pub fn ActionButton(
+    label: &'static str,
+    refused: Option<String>,
+    #[prop(optional)] class: &'static str,
+) -> impl IntoView {
+    let title = refused.clone().unwrap_or_else(|| label.to_string());
+    view! { <button type="submit" class=class disabled=refused.is_some() title=title>{label}</button> }
+}
+
+/// A link styled as a button, or a disabled button with the reason.
+#[component]
+pub fn ActionLink(label: &'static str, href: String, refused: Option<String>) -> impl IntoView {
+    match refused {
+        Some(r) => {
+            view! { <button type="button" disabled=true title=r>{label}</button> }.into_any()
+        }
+        None => view! { <a class="button" href=href>{label}</a> }.into_any(),
+    }
+}
+
+#[component]
+pub fn EnvSwitcher(
+    app_id: String,
+    envs: Vec<Environment>,
+    current: String,
+    access: Access,
+) -> impl IntoView {
+    view! {
+        <nav class="env-switcher" aria-label="Environment">
+            {envs.into_iter().map(|e| {
+                let active = e.name == current;
+                let allowed = access.has(&e.name);
+                let class = format!("env-tab {}{}", colour_class(&e.name), if active { " active" } else { "" });
+                let href = format!("/build/{app_id}?env={}", e.name);
+                if allowed {
+                    view! { <a class=class href=href aria-current=active.then_some("page")>{e.name.clone()}</a> }.into_any()
+                } else {
+                    view! { <span class=format!("{class} disabled") title=format!("You do not have access to {}", e.name)>{e.name.clone()}</span> }.into_any()
+                }
+            }).collect_view()}
+        </nav>
+    }
+}
+
+#[component]
+pub fn AppBuilderPage() -> impl IntoView {
+    view! {
+        <Title text="App"/>
+        <Gate need=Need::SignedIn children=move |_| view! { <AppBuilder/> }/>
+    }
+}
+
+#[component]
+fn AppBuilder() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let save = ServerAction::<SaveVersion>::new();
+    let delete = ServerAction::<DeleteVersion>::new();
+    let page = Resource::new(
+        move || {
+            (
+                params.read().get("app_id").unwrap_or_default(),
+                query
+                    .read()
+                    .get("env")
+                    .unwrap_or_else(|| "development".into()),
+                save.version().get(),
+                delete.version().get(),
+            )
+        },
+        |(app_id, env, _, _)| load_app_page(app_id, env),
+    );
+    view! {
+        <Notice message=form_error(move || save.value().get())/>
+        <Notice message=form_error(move || delete.value().get())/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(p) => view! { <AppView page=p save delete/> }.into_any(),
+                    Err(e) => view! { <ErrorPage error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AppView(
+    page: AppPage,
+    save: ServerAction<SaveVersion>,
+    delete: ServerAction<DeleteVersion>,
+) -> impl IntoView {
+    let AppPage {
+        app,
+        access,
+        envs,
+        environment,
+        versions,
+        version_count,
+    } = page;
+    let app_id = app.id.clone();
+    let editable_here = environment == crate::domain::lifecycle::DEVELOPMENT;
+    let rows = versions
+        .into_iter()
+        .map(|row| {
+            let r = |a| reason(a, &row, &access, &envs, version_count);
+            let (save_refused, promote_refused, release_refused, delete_refused) = (
+                r(VersionAction::Save),
+                r(VersionAction::Promote),
+                r(VersionAction::Release),
+                r(VersionAction::Delete),
+            );
+            let v = row.version.clone();
+            let (app_a, app_b, id_a, id_b) = (app_id.clone(), app_id.clone(), v.id.clone(), v.id.clone());
+            let base = format!("/build/{}/versions/{}", app_id, v.id);
+            let status = if v.status == VersionStatus::Draft { "draft" } else { "saved" };
+            view! {
+                <tr data-version=v.name.clone()>
+                    <td><a href=base.clone()>{v.name.clone()}</a>
+                        {v.released.then(|| view! { <span class="released-marker" title="Released to end users">"released"</span> })}
+                    </td>
+                    <td class=format!("status-{status}")>{status}</td>
+                    <td><EnvBadge name=v.environment.clone()/></td>
+                    <td>{row.created_by_name.clone()}<br/><small>{v.created_at.clone()}</small></td>
+                    <td>{row.parent_name.clone().unwrap_or_else(|| "–".into())}</td>
+                    <td class="actions">
+                        <ActionForm action=save attr:class="inline">
+                            <input type="hidden" name="app_id" value=app_a/>
+                            <input type="hidden" name="version_id" value=id_a/>
+                            <ActionButton label="Save" refused=save_refused/>
+                        </ActionForm>
+                        <ActionLink label="Promote" href=format!("{base}/promote") refused=promote_refused/>
+                        <ActionLink label="Release" href=format!("{base}/release") refused=release_refused/>
+                        <ActionForm action=delete attr:class="inline">
+                            <input type="hidden" name="app_id" value=app_b/>
+                            <input type="hidden" name="version_id" value=id_b/>
+                            <ActionButton label="Delete" class="danger" refused=delete_refused/>
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h1>{app.name.clone()} <small class="slug">"/" {app.slug.clone()}</small></h1>
+        <EnvSwitcher app_id=app_id.clone() envs=envs.clone() current=environment.clone() access=access.clone()/>
+        <div class=format!("env-banner {}", colour_class(&environment))>
+            {if editable_here {
+                "Development: drafts are edited here.".to_string()
+            } else {
+                format!("{environment}: versions here are read-only; they are edited only in development.")
+            }}
+        </div>
+        <table class="versions">
+            <thead><tr><th>"Version"</th><th>"Status"</th><th>"Environment"</th><th>"Created"</th><th>"From"</th><th></th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}

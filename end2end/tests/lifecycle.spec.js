@@ -1,0 +1,125 @@
+// The lifecycle as a builder does it (SPEC V2–V7, E1): create an app, save,
+// promote through the environments with the switcher, release, make v2,
+// release it, roll back; disabled buttons say why. JavaScript on and off.
+const { test, expect } = require('@playwright/test');
+
+test.describe.configure({ mode: 'serial' });
+
+const ADMIN = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' };
+
+async function settled(page, testInfo) {
+  if (testInfo.project.use.javaScriptEnabled) {
+    await expect(page.locator('body[data-hydrated=true]')).toHaveCount(1);
+  }
+}
+
+test.beforeEach(async ({ page }, testInfo) => {
+  page.on('pageerror', (e) => { throw new Error(`page error: ${e.message}`); });
+  await page.goto('/login');
+  await settled(page, testInfo);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: /Hello, Ada Admin/ })).toBeVisible();
+  await settled(page, testInfo);
+});
+
+const row = (page, name) => page.locator(`tr[data-version="${name}"]`);
+
+async function promote(page, testInfo, name, from, to) {
+  const r = row(page, name);
+  await r.getByRole('link', { name: 'Promote' }).click();
+  await expect(page.locator('.question')).toContainText(`Promote ${name} from ${from} to ${to}?`);
+  await settled(page, testInfo);
+  await page.getByRole('button', { name: 'Promote' }).click();
+  await expect(page).toHaveURL(new RegExp(`env=${to}$`));
+  await expect(row(page, name).locator('.env-badge')).toHaveText(to);
+  await settled(page, testInfo);
+}
+
+async function release(page, testInfo, name, question) {
+  await row(page, name).getByRole('link', { name: 'Release' }).click();
+  await expect(page.locator('.question')).toContainText(question);
+  await settled(page, testInfo);
+  await page.getByRole('button', { name: 'Release' }).click();
+  await expect(page).toHaveURL(/env=production$/);
+  await expect(row(page, name).locator('.released-marker')).toHaveText('released');
+  await settled(page, testInfo);
+}
+
+test('V2-V7 create, save, promote, release, new version, release, roll back', async ({ page }, testInfo) => {
+  const appName = `Inventory ${testInfo.project.name}`;
+  await page.getByLabel('Name').fill(appName);
+  await page.getByRole('button', { name: 'Create app' }).click();
+  await expect(page.getByRole('heading', { name: appName })).toBeVisible();
+  await settled(page, testInfo);
+  const appUrl = page.url().replace(/\?.*$/, '');
+
+  // A draft: Promote and Release are disabled, each with its reason.
+  const v1 = row(page, 'v1');
+  await expect(v1.locator('.status-draft')).toHaveText('draft');
+  await expect(v1.getByRole('button', { name: 'Promote' })).toBeDisabled();
+  await expect(v1.getByRole('button', { name: 'Promote' })).toHaveAttribute('title', 'Save this version before promoting it');
+  await expect(v1.getByRole('button', { name: 'Release' })).toHaveAttribute('title', 'Versions are released from production');
+  await expect(v1.getByRole('button', { name: 'Delete' })).toHaveAttribute('title', "An app's only version cannot be deleted");
+
+  await v1.getByRole('button', { name: 'Save' }).click();
+  await expect(row(page, 'v1').locator('.status-saved')).toHaveText('saved');
+  await expect(row(page, 'v1').getByRole('button', { name: 'Save' })).toHaveAttribute('title', 'This version is already saved');
+  await settled(page, testInfo);
+
+  await promote(page, testInfo, 'v1', 'development', 'staging');
+  // The switcher: production does not list it yet, staging does.
+  await page.locator('.env-switcher').getByRole('link', { name: 'production' }).click();
+  await expect(page).toHaveURL(/env=production$/);
+  await expect(row(page, 'v1')).toHaveCount(0);
+  await page.locator('.env-switcher').getByRole('link', { name: 'staging' }).click();
+  await expect(page).toHaveURL(/env=staging$/);
+  await expect(row(page, 'v1')).toHaveCount(1);
+  await expect(page.locator('.env-banner')).toContainText('read-only');
+  await settled(page, testInfo);
+
+  await promote(page, testInfo, 'v1', 'staging', 'production');
+  await expect(row(page, 'v1').getByRole('button', { name: 'Promote' })).toHaveAttribute('title', 'Production is the last environment; release this version instead');
+  await release(page, testInfo, 'v1', `Release v1 of ${appName} to end users? It is the first release.`);
+  await expect(row(page, 'v1').getByRole('button', { name: 'Delete' })).toHaveAttribute('title', 'The released version cannot be deleted');
+
+  // v2 from v1.
+  await row(page, 'v1').getByRole('link', { name: 'v1' }).click();
+  await expect(page.locator('.env-banner')).toContainText('Only draft versions can be edited');
+  await expect(page.locator('textarea[name=definition]')).toHaveAttribute('readonly', '');
+  await settled(page, testInfo);
+  await page.locator('form', { hasText: 'Create version' }).getByLabel('Name').fill('v2');
+  await page.getByRole('button', { name: 'Create version' }).click();
+  await expect(page.getByRole('heading', { name: /v2/ })).toBeVisible();
+  await expect(page.locator('textarea[name=definition]')).not.toHaveAttribute('readonly', '');
+  await settled(page, testInfo);
+
+  await page.goto(`${appUrl}?env=development`);
+  await settled(page, testInfo);
+  await expect(row(page, 'v2').locator('td').nth(4)).toHaveText('v1');
+  await row(page, 'v2').getByRole('button', { name: 'Save' }).click();
+  await expect(row(page, 'v2').locator('.status-saved')).toHaveText('saved');
+  await settled(page, testInfo);
+  await promote(page, testInfo, 'v2', 'development', 'staging');
+  await promote(page, testInfo, 'v2', 'staging', 'production');
+  await release(page, testInfo, 'v2', `Release v2 of ${appName} to end users, replacing v1?`);
+  await expect(row(page, 'v1').locator('.released-marker')).toHaveCount(0);
+
+  // Rollback: release the older version again.
+  await release(page, testInfo, 'v1', `Release v1 of ${appName} to end users, replacing v2?`);
+  await expect(row(page, 'v2').locator('.released-marker')).toHaveCount(0);
+
+  // The dashboard shows what is released.
+  await page.goto('/');
+  const app = page.locator('table.apps tr', { hasText: appName });
+  await expect(app).toContainText('v1');
+  await expect(app.locator('.version-chip')).toHaveCount(2);
+});
+
+test('L2 the admin reads the audit log of the lifecycle', async ({ page }) => {
+  await page.goto('/admin/audit?action=version.release');
+  await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
+  await expect(page.locator('table.audit tbody tr')).toHaveCount(3);
+  await expect(page.locator('table.audit tbody tr').first()).toContainText('version.release');
+});
