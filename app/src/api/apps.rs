@@ -1,12 +1,12 @@
 //! Apps and versions for the builder's pages.
-use crate::domain::app::{AppPage, AppView, DashboardApp, VersionView};
+use crate::domain::app::{AppPage, AppView, Dashboard, VersionView};
 use crate::error::AppError;
 use leptos::prelude::*;
 
 #[server(endpoint = "dashboard")]
-pub async fn dashboard() -> Result<Vec<DashboardApp>, AppError> {
+pub async fn load_dashboard(page: i64) -> Result<Dashboard, AppError> {
     let (db, user) = super::context::user().await?;
-    crate::backend::apps::dashboard(&db, &user).await
+    crate::backend::apps::dashboard(&db, &user, page).await
 }
 
 #[server(endpoint = "create_app")]
@@ -125,7 +125,15 @@ pub async fn promote_version(
     let (db, user) = super::context::user().await?;
     let v = crate::backend::versions::promote(&db, &user, &app_id, &version_id, Ok(Some(&from)))
         .await?;
-    super::context::redirect(&format!("/build/{app_id}?env={}", v.environment));
+    // Follow the version when the user may see where it went; a builder
+    // restricted to staging stays on staging.
+    let found = crate::backend::apps::find(&db, &user, &app_id).await?;
+    let env = if found.access.has(&v.environment) {
+        &v.environment
+    } else {
+        &from
+    };
+    super::context::redirect(&format!("/build/{app_id}?env={env}"));
     Ok(v)
 }
 

@@ -19,9 +19,13 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
     use crate::backend::{auth, session};
     let db = context::db()?;
     let user = session::current_user(&db, &context::session().await?).await?;
+    let flags = match &user {
+        Some(u) => Some(crate::backend::access::flags_of(&db, u).await?),
+        None => None,
+    };
     Ok(Visitor {
         setup_needed: auth::setup_needed(&db).await?,
-        flags: user.as_ref().map(|u| Flags::for_role(u.role)),
+        flags,
         user,
     })
 }

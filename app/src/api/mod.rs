@@ -3,6 +3,7 @@
 pub mod apps;
 pub mod auth;
 pub mod environments;
+pub mod groups;
 pub mod users;
 
 #[cfg(feature = "ssr")]

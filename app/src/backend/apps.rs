@@ -1,10 +1,11 @@
 //! Apps (SPEC A1, A2): create with their first version, list, read,
 //! change, delete. Access is decided by `domain::access`.
+use super::access::{dashboard_binds, dashboard_condition, flags_of, of_app, UserGrants};
 use super::audit;
 use super::db::{is_unique_violation, Db, Tx};
 use super::{clock, environments};
 use crate::domain::access::{Access, Level};
-use crate::domain::app::{AccessView, AppView, VersionView};
+use crate::domain::app::{AccessView, AppView, Dashboard, DashboardApp, VersionView};
 use crate::domain::environment::Environment;
 use crate::domain::lifecycle::{AppName, Slug, VersionStatus, DEVELOPMENT};
 use crate::domain::user::User;
@@ -12,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use std::collections::HashMap;
 
 const COLUMNS: &str = "id, name, slug, public, released_version_id, created_by, created_at";
 
@@ -40,10 +42,6 @@ fn view(r: &AnyRow, access: &Access, envs: &[Environment]) -> AppView {
     }
 }
 
-pub fn access_of(user: &User, envs: &[Environment]) -> Access {
-    Access::for_role(user.role, envs)
-}
-
 /// Loads the app for `user`: 404 when it does not exist or the user has no
 /// access to it at all (P6).
 pub async fn find(db: &Db, user: &User, app_id: &str) -> AppResult<Found> {
@@ -52,27 +50,72 @@ pub async fn find(db: &Db, user: &User, app_id: &str) -> AppResult<Found> {
         .bind(app_id)
         .fetch_optional(&db.pool)
         .await?;
-    let access = access_of(user, &envs);
-    match row {
-        Some(r) if access.level != Level::None => Ok(Found {
-            app: view(&r, &access, &envs),
-            access,
-            envs,
-        }),
-        _ => Err(AppError::not_found("No such app")),
+    let not_found = || AppError::not_found("No such app");
+    let r = row.ok_or_else(not_found)?;
+    let access = of_app(db, user, app_id, &r.get::<String, _>("created_by"), &envs).await?;
+    if access.level == Level::None {
+        return Err(not_found());
     }
+    Ok(Found {
+        app: view(&r, &access, &envs),
+        access,
+        envs,
+    })
 }
 
-pub async fn list(db: &Db, user: &User) -> AppResult<Vec<AppView>> {
+/// A page of the apps the user sees on the dashboard (P6), by name, and
+/// how many there are in all. The filter runs in SQL.
+pub async fn list_page(
+    db: &Db,
+    user: &User,
+    page: Option<(i64, i64)>,
+) -> AppResult<(Vec<AppView>, i64)> {
     let envs = environments::list(db).await?;
-    let access = access_of(user, &envs);
-    if access.level == Level::None {
-        return Ok(vec![]);
+    let condition = dashboard_condition();
+    let (role, id, admin, creator) = dashboard_binds(user);
+    let paging = if page.is_some() {
+        " LIMIT $5 OFFSET $6"
+    } else {
+        ""
+    };
+    let sql = format!("SELECT {COLUMNS} FROM apps a WHERE {condition} ORDER BY name_key{paging}");
+    let mut q = sqlx::query(&sql)
+        .bind(&role)
+        .bind(&id)
+        .bind(admin)
+        .bind(&creator);
+    if let Some((limit, offset)) = page {
+        q = q.bind(limit).bind(offset);
     }
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM apps ORDER BY name_key"))
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(rows.iter().map(|r| view(r, &access, &envs)).collect())
+    let rows = q.fetch_all(&db.pool).await?;
+    let total = match page {
+        None => rows.len() as i64,
+        Some(_) => sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM apps a WHERE {condition}"
+        ))
+        .bind(&role)
+        .bind(&id)
+        .bind(admin)
+        .bind(&creator)
+        .fetch_one(&db.pool)
+        .await?
+        .get::<i64, _>("n"),
+    };
+    let grants = UserGrants::load(db, user, None).await?;
+    let apps = rows
+        .iter()
+        .map(|r| {
+            let app_id: String = r.get("id");
+            let created_by: String = r.get("created_by");
+            view(r, &grants.decide(&app_id, &created_by, &envs).access, &envs)
+        })
+        .collect();
+    Ok((apps, total))
+}
+
+/// `GET /apps`: every app the caller sees on the dashboard, by name.
+pub async fn list(db: &Db, user: &User) -> AppResult<Vec<AppView>> {
+    Ok(list_page(db, user, None).await?.0)
 }
 
 async fn slug_taken(tx: &mut Tx, slug: &Slug) -> AppResult<bool> {
@@ -92,8 +135,7 @@ pub async fn create(
     slug: AppResult<Option<&str>>,
 ) -> AppResult<(AppView, VersionView)> {
     let envs = environments::list(db).await?;
-    let access = access_of(user, &envs);
-    if !access.flags.app_create {
+    if !flags_of(db, user).await?.app_create {
         return Err(AppError::forbidden(
             "You do not have the App create permission",
         ));
@@ -165,14 +207,14 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     let app = AppView {
-        id: app_id,
+        id: app_id.clone(),
         name: name.as_str().into(),
         slug: slug.as_str().into(),
         public: false,
         released_version_id: None,
         created_by: user.id.clone(),
         created_at: now,
-        access: AccessView::of(&access, &envs),
+        access: AccessView::of(&of_app(db, user, &app_id, &user.id, &envs).await?, &envs),
     };
     Ok((app, version))
 }
@@ -264,6 +306,28 @@ pub async fn delete(db: &Db, user: &User, app_id: &str) -> AppResult<()> {
         ));
     }
     let mut tx = db.begin().await?;
+    // P4: the app leaves every permission; one whose list becomes empty
+    // goes too, rather than widening to "all apps".
+    let emptied: Vec<String> = sqlx::query(
+        "SELECT pa.permission_id FROM app_permission_apps pa WHERE pa.app_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM app_permission_apps o WHERE o.permission_id = pa.permission_id AND o.app_id <> $1)",
+    )
+    .bind(app_id)
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(|r| r.get("permission_id"))
+    .collect();
+    sqlx::query("DELETE FROM app_permission_apps WHERE app_id = $1")
+        .bind(app_id)
+        .execute(&mut *tx)
+        .await?;
+    for id in &emptied {
+        sqlx::query("DELETE FROM app_permissions WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query("DELETE FROM versions WHERE app_id = $1")
         .bind(app_id)
         .execute(&mut *tx)
@@ -278,40 +342,70 @@ pub async fn delete(db: &Db, user: &User, app_id: &str) -> AppResult<()> {
         "app.delete",
         &format!("app:{app_id}"),
         Some(app_id),
-        json!({ "name": found.app.name, "slug": found.app.slug }),
+        json!({ "name": found.app.name, "slug": found.app.slug, "deleted_permission_ids": emptied }),
     )
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// The dashboard: every app the user may see, with its released version
-/// and where each of its versions is.
-pub async fn dashboard(db: &Db, user: &User) -> AppResult<Vec<crate::domain::app::DashboardApp>> {
-    let apps = list(db, user).await?;
-    let rows = sqlx::query(
-        "SELECT a.id AS app_id, a.released_at, r.name AS released_name, v.name, v.environment \
-         FROM apps a LEFT JOIN versions r ON r.id = a.released_version_id \
-         JOIN versions v ON v.app_id = a.id ORDER BY v.created_at",
+/// Apps per dashboard page.
+pub const DASHBOARD_PAGE: i64 = 50;
+
+/// One page (from 1) of the dashboard: the apps the user may see, each with
+/// its released version and where each of its versions is.
+pub async fn dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard> {
+    let page = page.max(1);
+    let (apps, total) = list_page(
+        db,
+        user,
+        Some((DASHBOARD_PAGE, (page - 1) * DASHBOARD_PAGE)),
     )
-    .fetch_all(&db.pool)
     .await?;
-    Ok(apps
-        .into_iter()
-        .map(|app| {
-            let mine: Vec<&AnyRow> = rows
-                .iter()
-                .filter(|r| r.get::<String, _>("app_id") == app.id)
-                .collect();
-            crate::domain::app::DashboardApp {
-                released_version: mine.first().and_then(|r| r.get("released_name")),
-                released_at: mine.first().and_then(|r| r.get("released_at")),
-                versions: mine
-                    .iter()
-                    .map(|r| (r.get("name"), r.get("environment")))
-                    .collect(),
-                app,
-            }
-        })
-        .collect())
+    let mut versions: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let mut released: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+    if !apps.is_empty() {
+        let marks: Vec<String> = (1..=apps.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT a.id AS app_id, a.released_at, r.name AS released_name, v.name, v.environment \
+             FROM apps a LEFT JOIN versions r ON r.id = a.released_version_id \
+             JOIN versions v ON v.app_id = a.id WHERE a.id IN ({}) ORDER BY v.created_at",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for a in &apps {
+            q = q.bind(&a.id);
+        }
+        for r in q.fetch_all(&db.pool).await? {
+            let app_id: String = r.get("app_id");
+            released.insert(
+                app_id.clone(),
+                (r.get("released_name"), r.get("released_at")),
+            );
+            versions
+                .entry(app_id)
+                .or_default()
+                .push((r.get("name"), r.get("environment")));
+        }
+    }
+    let flags = flags_of(db, user).await?;
+    Ok(Dashboard {
+        apps: apps
+            .into_iter()
+            .map(|app| {
+                let (released_version, released_at) = released.remove(&app.id).unwrap_or_default();
+                DashboardApp {
+                    released_version,
+                    released_at,
+                    versions: versions.remove(&app.id).unwrap_or_default(),
+                    app,
+                }
+            })
+            .collect(),
+        page,
+        pages: ((total + DASHBOARD_PAGE - 1) / DASHBOARD_PAGE).max(1),
+        total,
+        create_refusal: (!flags.app_create)
+            .then(|| "You do not have the App create permission".to_string()),
+    })
 }

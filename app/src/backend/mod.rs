@@ -1,11 +1,13 @@
 //! The service layer: one function per use case. Both doors (server
 //! functions and the REST API) call these, so every rule is enforced once.
+pub mod access;
 pub mod apps;
 pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod db;
 pub mod environments;
+pub mod groups;
 pub mod passwords;
 pub mod session;
 pub mod users;

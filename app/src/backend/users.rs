@@ -3,6 +3,7 @@ use super::audit;
 use super::db::{is_unique_violation, Db, Tx};
 use super::{clock, passwords};
 use crate::domain::access::administer_denied;
+use crate::domain::group::role_change_refusal;
 use crate::domain::user::{user_change_refusal, Email, NewUser, Role, User, UserChange, UserName};
 use crate::error::{AppError, AppResult};
 use serde_json::json;
@@ -25,7 +26,7 @@ fn from_row(r: &AnyRow) -> AppResult<User> {
     })
 }
 
-fn require_admin(actor: &User) -> AppResult<()> {
+pub(crate) fn require_admin(actor: &User) -> AppResult<()> {
     match administer_denied(actor.role) {
         Some(reason) => Err(AppError::forbidden(reason)),
         None => Ok(()),
@@ -148,6 +149,12 @@ pub async fn update(
         .get::<i64, _>("n");
     if let Some(reason) = user_change_refusal(&actor.id, &before, &change, admins as usize) {
         return Err(AppError::conflict(reason));
+    }
+    if let Some(role) = change.role.filter(|r| *r != before.role) {
+        let groups = super::groups::custom_groups_of(&mut tx, db.backend, id).await?;
+        if let Some(reason) = role_change_refusal(role, &groups) {
+            return Err(AppError::conflict(reason));
+        }
     }
     let after = User {
         name: change

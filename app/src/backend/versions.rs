@@ -591,8 +591,18 @@ pub async fn page(
     environment: &str,
 ) -> AppResult<crate::domain::app::AppPage> {
     use crate::domain::app::{AppPage, VersionRow};
-    let listed = list(db, user, app_id, Some(environment)).await?;
     let found = apps::find(db, user, app_id).await?;
+    // Without a choice the page opens in the first environment the user has.
+    let environment = match environment {
+        "" => found
+            .access
+            .listable()
+            .next()
+            .unwrap_or(DEVELOPMENT)
+            .to_string(),
+        e => e.to_string(),
+    };
+    let listed = list(db, user, app_id, Some(&environment)).await?;
     let rows = sqlx::query(
         "SELECT v.id, v.name, u.name AS creator FROM versions v JOIN users u ON u.id = v.created_by WHERE v.app_id = $1",
     )
@@ -619,7 +629,7 @@ pub async fn page(
         app: found.app,
         access: found.access,
         envs: found.envs,
-        environment: environment.to_string(),
+        environment,
         versions,
         version_count: rows.len(),
     })

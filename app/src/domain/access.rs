@@ -1,5 +1,6 @@
-//! Who may do what. Until granular permissions land this applies the role
-//! defaults of SPEC P3/P5; callers ask it, never the role directly.
+//! Who may do what (SPEC P3–P8). `decide` is the one function that turns a
+//! user's groups and the permissions covering an app into their access;
+//! every check on both doors asks the `Access` it returns, never the role.
 use super::environment::Environment;
 use super::lifecycle::{VersionAction, DEVELOPMENT};
 use super::user::Role;
@@ -17,7 +18,7 @@ pub struct Flags {
 }
 
 impl Flags {
-    const ALL: Flags = Flags {
+    pub const ALL: Flags = Flags {
         app_create: true,
         app_delete: true,
         promote: true,
@@ -25,7 +26,7 @@ impl Flags {
         manage_data_sources: true,
         manage_constants: true,
     };
-    const NONE: Flags = Flags {
+    pub const NONE: Flags = Flags {
         app_create: false,
         app_delete: false,
         promote: false,
@@ -34,11 +35,65 @@ impl Flags {
         manage_constants: false,
     };
 
-    /// Role defaults: admin all (always), builder all, end-user none (P3).
-    pub fn for_role(role: Role) -> Flags {
+    pub const NAMES: [&'static str; 6] = [
+        "app_create",
+        "app_delete",
+        "promote",
+        "release",
+        "manage_data_sources",
+        "manage_constants",
+    ];
+
+    pub fn get(&self, name: &str) -> bool {
+        match name {
+            "app_create" => self.app_create,
+            "app_delete" => self.app_delete,
+            "promote" => self.promote,
+            "release" => self.release,
+            "manage_data_sources" => self.manage_data_sources,
+            "manage_constants" => self.manage_constants,
+            _ => false,
+        }
+    }
+
+    pub fn set(&mut self, name: &str, on: bool) {
+        match name {
+            "app_create" => self.app_create = on,
+            "app_delete" => self.app_delete = on,
+            "promote" => self.promote = on,
+            "release" => self.release = on,
+            "manage_data_sources" => self.manage_data_sources = on,
+            "manage_constants" => self.manage_constants = on,
+            _ => {}
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        Flags::NAMES.iter().any(|n| self.get(n))
+    }
+
+    /// The names of the flags that are on.
+    pub fn on(&self) -> Vec<&'static str> {
+        Flags::NAMES.into_iter().filter(|n| self.get(n)).collect()
+    }
+
+    /// The flags a user has from their groups (P3): the union over groups;
+    /// admins have every flag always, end-users none whatever a group says.
+    pub fn combined(role: Role, groups: &[GroupFlags]) -> Flags {
         match role {
-            Role::Admin | Role::Builder => Flags::ALL,
+            Role::Admin => Flags::ALL,
             Role::EndUser => Flags::NONE,
+            Role::Builder => {
+                let mut all = Flags::NONE;
+                for g in groups {
+                    for n in Flags::NAMES {
+                        if g.flags.get(n) {
+                            all.set(n, true);
+                        }
+                    }
+                }
+                all
+            }
         }
     }
 }
@@ -70,6 +125,169 @@ pub struct Access {
     pub flags: Flags,
 }
 
+/// A group's name and flags, as far as a user's access needs them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupFlags {
+    pub group_name: String,
+    pub flags: Flags,
+}
+
+/// One app permission of one of the user's groups that covers the app (P4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grant {
+    pub permission_id: String,
+    pub group_name: String,
+    pub all_apps: bool,
+    pub access: Level,
+    /// As stored: empty means every environment, `released` included.
+    pub environments: Vec<String>,
+    pub hide_from_dashboard: bool,
+}
+
+/// Everything `decide` needs about the user and one app.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub role: Role,
+    pub is_creator: bool,
+    /// Every group the user is in, their role group included.
+    pub groups: &'a [GroupFlags],
+    /// The permissions of those groups that cover the app.
+    pub grants: &'a [Grant],
+}
+
+/// The access, whether the app is hidden from the user's dashboard, and the
+/// reasons, one line per group, permission or rule that contributed (B6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub access: Access,
+    pub hidden: bool,
+    pub because: Vec<String>,
+}
+
+fn every_environment(envs: &[Environment]) -> Vec<String> {
+    let mut sorted: Vec<&Environment> = envs.iter().collect();
+    sorted.sort_by_key(|e| e.priority);
+    let mut all: Vec<String> = sorted.iter().map(|e| e.name.clone()).collect();
+    all.push(RELEASED.to_string());
+    all
+}
+
+fn describe(g: &Grant) -> String {
+    let level = if g.access == Level::Edit {
+        "edit"
+    } else {
+        "view"
+    };
+    let apps = if g.all_apps { "all apps" } else { "this app" };
+    let envs = if g.environments.is_empty() {
+        "every environment".to_string()
+    } else {
+        g.environments.join(", ")
+    };
+    let hidden = if g.hide_from_dashboard {
+        " (hidden from the dashboard)"
+    } else {
+        ""
+    };
+    format!(
+        "Group \"{}\": {level} on {apps} in {envs}{hidden}",
+        g.group_name
+    )
+}
+
+/// P5/P6: combine the covering permissions. Edit wins over view, the
+/// environments are the union (none listed = all), the level applies in
+/// every environment of the union; admins and creators (while admin or
+/// builder) edit everywhere; end-users view at most; no covering permission
+/// and no rule means no access at all.
+pub fn decide(s: &Subject, envs: &[Environment]) -> Decision {
+    let all = every_environment(envs);
+    let mut because = Vec::new();
+    let mut level = Level::None;
+    let mut granted: Vec<&str> = Vec::new();
+    let mut shown = false;
+    if s.role == Role::Admin {
+        because.push("Role admin: edit in every environment and every flag, always".to_string());
+        level = Level::Edit;
+        granted.extend(all.iter().map(String::as_str));
+        shown = true;
+    }
+    if s.is_creator && s.role != Role::EndUser {
+        because.push("Creator of this app: edit in every environment".to_string());
+        level = Level::Edit;
+        granted.extend(all.iter().map(String::as_str));
+        shown = true;
+    }
+    for g in s.grants {
+        because.push(describe(g));
+        level = level.max(g.access);
+        shown |= !g.hide_from_dashboard;
+        if g.environments.is_empty() {
+            granted.extend(all.iter().map(String::as_str));
+        } else {
+            granted.extend(g.environments.iter().map(String::as_str));
+        }
+    }
+    if s.role == Role::EndUser && level == Level::Edit {
+        because.push("Role end-user: view at most".to_string());
+        level = Level::View;
+    }
+    if level == Level::None {
+        because.push("No permission of the user's groups covers this app".to_string());
+    }
+    let flags = Flags::combined(s.role, s.groups);
+    for name in Flags::NAMES {
+        because.push(flag_reason(s.role, s.groups, name));
+    }
+    // The expanded union, in priority order, `released` last; names of
+    // environments that no longer exist fall away.
+    let environments = if level == Level::None {
+        Vec::new()
+    } else {
+        all.iter()
+            .filter(|e| granted.contains(&e.as_str()))
+            .cloned()
+            .collect()
+    };
+    Decision {
+        access: Access {
+            level,
+            environments,
+            flags,
+        },
+        hidden: level == Level::None || !shown,
+        because,
+    }
+}
+
+fn flag_reason(role: Role, groups: &[GroupFlags], name: &str) -> String {
+    match role {
+        Role::Admin => format!("Flag {name}: on (role admin)"),
+        Role::EndUser => format!("Flag {name}: off (end-users cannot have flags)"),
+        Role::Builder => {
+            let from: Vec<String> = groups
+                .iter()
+                .filter(|g| g.flags.get(name))
+                .map(|g| format!("\"{}\"", g.group_name))
+                .collect();
+            if from.is_empty() {
+                format!("Flag {name}: off (no group of the user has it)")
+            } else {
+                format!("Flag {name}: on (from group {})", from.join(", "))
+            }
+        }
+    }
+}
+
+/// The access answer of `GET /users/{id}/access/{app_id}` (B6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    pub level: Level,
+    pub environments: Vec<String>,
+    pub can: Can,
+    pub because: Vec<String>,
+}
+
 /// `can` of the access answer (API.md): about permissions alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Can {
@@ -81,26 +299,6 @@ pub struct Can {
 }
 
 impl Access {
-    /// The role defaults of P3/P5: admins and builders edit everywhere;
-    /// end-users view the released app only. The permissions issue replaces
-    /// the inside of this function, not its callers.
-    pub fn for_role(role: Role, envs: &[Environment]) -> Access {
-        let mut all: Vec<String> = envs.iter().map(|e| e.name.clone()).collect();
-        all.push(RELEASED.to_string());
-        match role {
-            Role::Admin | Role::Builder => Access {
-                level: Level::Edit,
-                environments: all,
-                flags: Flags::for_role(role),
-            },
-            Role::EndUser => Access {
-                level: Level::View,
-                environments: vec![RELEASED.to_string()],
-                flags: Flags::for_role(role),
-            },
-        }
-    }
-
     pub fn has(&self, env: &str) -> bool {
         self.environments.iter().any(|e| e == env)
     }

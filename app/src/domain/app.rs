@@ -62,6 +62,18 @@ pub struct DashboardApp {
     pub versions: Vec<(String, String)>,
 }
 
+/// One page of the dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub apps: Vec<DashboardApp>,
+    /// From 1.
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    /// Why the user may not create apps, if they may not.
+    pub create_refusal: Option<String>,
+}
+
 /// A version as the app page lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VersionRow {

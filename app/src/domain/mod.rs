@@ -4,6 +4,7 @@ pub mod access;
 pub mod app;
 pub mod audit;
 pub mod environment;
+pub mod group;
 pub mod lifecycle;
 pub mod sign_in;
 pub mod user;

@@ -1,5 +1,5 @@
 //! The document, the router and the session context every page reads.
-use super::{audit, auth, builder, home, not_found, shell, users, version};
+use super::{audit, auth, builder, explain, groups, home, not_found, shell, users, version};
 use crate::api::auth::{get_visitor, Logout, Visitor};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -48,6 +48,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/setup") view=auth::SetupPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=auth::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=users::UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/groups") view=groups::GroupsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/groups/:id") view=groups::GroupDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/access") view=explain::ExplainPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=audit::AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id") view=builder::AppBuilderPage ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id/versions/:version_id") view=version::VersionPage ssr=SsrMode::Async/>

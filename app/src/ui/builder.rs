@@ -94,10 +94,8 @@ fn AppBuilder() -> impl IntoView {
         move || {
             (
                 params.read().get("app_id").unwrap_or_default(),
-                query
-                    .read()
-                    .get("env")
-                    .unwrap_or_else(|| "development".into()),
+                // Empty: the server opens the first environment the user has.
+                query.read().get("env").unwrap_or_default(),
                 save.version().get(),
                 delete.version().get(),
             )

@@ -2,11 +2,12 @@
 //! create one.
 use super::components::{field_error, form_error, EnvBadge, ErrorPage, FieldMessage, Notice};
 use super::shell::{Gate, Need};
-use crate::api::apps::{dashboard, CreateApp};
-use crate::domain::access::Flags;
+use crate::api::apps::{load_dashboard, CreateApp};
+use crate::domain::app::Dashboard;
 use crate::domain::user::User;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -22,52 +23,90 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 fn Dashboard(user: User) -> impl IntoView {
     let create = ServerAction::<CreateApp>::new();
-    let apps = Resource::new(move || create.version().get(), |_| dashboard());
+    let query = use_query_map();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(1)
+    };
+    let dashboard = Resource::new(
+        move || (create.version().get(), page()),
+        |(_, p)| load_dashboard(p),
+    );
     let result = move || create.value().get();
-    let may_create = Flags::for_role(user.role).app_create;
     view! {
         <h1>"Hello, " {user.name.clone()}</h1>
         <h2>"Apps"</h2>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match apps.await {
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"No apps yet."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <table class="apps">
-                            <thead><tr><th>"App"</th><th>"Released"</th><th>"Versions"</th></tr></thead>
-                            <tbody>
-                                {list.into_iter().map(|d| view! {
-                                    <tr data-app=d.app.slug.clone()>
-                                        <td><a href=format!("/build/{}", d.app.id)>{d.app.name.clone()}</a>
-                                            <br/><small class="slug">{d.app.slug.clone()}</small></td>
-                                        <td>{match (d.released_version, d.released_at) {
-                                            (Some(v), Some(at)) => view! { <span>{v} <br/><small>{at}</small></span> }.into_any(),
-                                            _ => view! { <span class="muted">"not released"</span> }.into_any(),
-                                        }}</td>
-                                        <td>{d.versions.into_iter().map(|(name, env)| view! {
-                                            <span class="version-chip">{name} " " <EnvBadge name=env/></span>
-                                        }).collect_view()}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
+                match dashboard.await {
+                    Ok(d) => view! { <AppList d create result/> }.into_any(),
                     Err(e) => view! { <ErrorPage error=e/> }.into_any(),
                 }
             })}
         </Suspense>
-        {may_create.then(|| view! {
-            <section class="card">
-                <h2>"Create app"</h2>
-                <ActionForm action=create attr:class="grid-form">
-                    <Notice message=form_error(result)/>
-                    <label>"Name" <input type="text" name="name" required/></label>
-                    <FieldMessage message=field_error(result, "name")/>
-                    <label>"Slug (optional)" <input type="text" name="slug"/></label>
-                    <FieldMessage message=field_error(result, "slug")/>
-                    <button type="submit" class="primary">"Create app"</button>
-                </ActionForm>
-            </section>
-        })}
+    }
+}
+
+#[component]
+fn AppList(
+    d: Dashboard,
+    create: ServerAction<CreateApp>,
+    result: impl Fn() -> Option<Result<crate::domain::app::AppView, crate::error::AppError>>
+        + Send
+        + Sync
+        + Copy
+        + 'static,
+) -> impl IntoView {
+    let pager = (d.pages > 1).then(|| view! {
+        <nav class="pager" aria-label="Pages">
+            {(d.page > 1).then(|| view! { <a rel="prev" href=format!("/?page={}", d.page - 1)>"Previous"</a> })}
+            <span>{format!("Page {} of {} ({} apps)", d.page, d.pages, d.total)}</span>
+            {(d.page < d.pages).then(|| view! { <a rel="next" href=format!("/?page={}", d.page + 1)>"Next"</a> })}
+        </nav>
+    });
+    let table = if d.apps.is_empty() {
+        view! { <p class="muted">"No apps yet."</p> }.into_any()
+    } else {
+        view! {
+            <table class="apps">
+                <thead><tr><th>"App"</th><th>"Released"</th><th>"Versions"</th></tr></thead>
+                <tbody>
+                    {d.apps.into_iter().map(|d| view! {
+                        <tr data-app=d.app.slug.clone()>
+                            <td><a href=format!("/build/{}", d.app.id)>{d.app.name.clone()}</a>
+                                <br/><small class="slug">{d.app.slug.clone()}</small></td>
+                            <td>{match (d.released_version, d.released_at) {
+                                (Some(v), Some(at)) => view! { <span>{v} <br/><small>{at}</small></span> }.into_any(),
+                                _ => view! { <span class="muted">"not released"</span> }.into_any(),
+                            }}</td>
+                            <td>{d.versions.into_iter().map(|(name, env)| view! {
+                                <span class="version-chip">{name} " " <EnvBadge name=env/></span>
+                            }).collect_view()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }.into_any()
+    };
+    let refusal = d.create_refusal.clone();
+    view! {
+        {table}
+        {pager}
+        <section class="card">
+            <h2>"Create app"</h2>
+            <ActionForm action=create attr:class="grid-form">
+                <Notice message=form_error(result)/>
+                <label>"Name" <input type="text" name="name" required disabled=refusal.is_some()/></label>
+                <FieldMessage message=field_error(result, "name")/>
+                <label>"Slug (optional)" <input type="text" name="slug" disabled=refusal.is_some()/></label>
+                <FieldMessage message=field_error(result, "slug")/>
+                <button type="submit" class="primary" disabled=refusal.is_some()
+                    title=refusal.clone().unwrap_or_else(|| "Create the app with its first version".into())>"Create app"</button>
+                {refusal.map(|r| view! { <p class="muted reason">{r}</p> })}
+            </ActionForm>
+        </section>
     }
 }

@@ -4,6 +4,8 @@ pub mod audit;
 pub mod auth;
 pub mod builder;
 pub mod components;
+pub mod explain;
+pub mod groups;
 pub mod home;
 pub mod not_found;
 pub mod shell;

@@ -3,7 +3,6 @@
 use super::{ApiResult, Body, Caller};
 use crate::state::AppState;
 use app::backend::{auth, environments, session};
-use app::domain::access::Flags;
 use app::domain::environment::Environment;
 use app::domain::user::{NewAdmin, User};
 use app::error::AppError;
@@ -70,8 +69,9 @@ async fn logout(caller: Caller, State(state): State<AppState>) -> ApiResult<Stat
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(caller: Caller) -> Json<Value> {
-    Json(json!({ "user": caller.user, "flags": Flags::for_role(caller.user.role) }))
+async fn me(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let flags = app::backend::access::flags_of(&state.db, &caller.user).await?;
+    Ok(Json(json!({ "user": caller.user, "flags": flags })))
 }
 
 async fn list_environments(

@@ -3,6 +3,7 @@
 //! answer; the rules live in `app::backend`.
 mod apps;
 mod auth;
+mod groups;
 mod users;
 
 use crate::state::AppState;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(users::router())
+        .merge(groups::router())
         .merge(apps::router())
         .fallback(|| async { ApiError(AppError::not_found("No such endpoint")) })
 }
@@ -104,6 +106,19 @@ impl Body {
                 .as_i64()
                 .map(Some)
                 .ok_or_else(|| AppError::invalid(field, format!("{field} must be a whole number"))),
+        }
+    }
+
+    /// A list of strings; absent or null is empty.
+    pub fn strings(&self, field: &str) -> AppResult<Vec<String>> {
+        let bad = || AppError::invalid(field, format!("{field} must be a list of strings"));
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+                .collect(),
+            Some(_) => Err(bad()),
         }
     }
 

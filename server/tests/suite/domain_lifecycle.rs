@@ -1,22 +1,10 @@
 //! Table tests of the lifecycle rules (SPEC A1, V1–V9) and the role-default
 //! access (P3, P5, P8) they are checked with.
-use app::domain::access::{Access, Level, RELEASED};
-use app::domain::environment::{Environment, DEFAULT_ENVIRONMENTS};
+use super::domain_access::{envs, role_default};
+use app::domain::access::{Level, RELEASED};
 use app::domain::lifecycle::*;
 use app::domain::user::Role;
 use app::error::ErrorCode;
-
-fn envs() -> Vec<Environment> {
-    DEFAULT_ENVIRONMENTS
-        .iter()
-        .map(|(n, p)| Environment {
-            id: n.to_string(),
-            name: n.to_string(),
-            priority: *p,
-            is_default: true,
-        })
-        .collect()
-}
 
 #[test]
 fn a1_app_names_and_slugs() {
@@ -168,18 +156,18 @@ fn v3_v4_v5_v6_v8_state_rules() {
 fn p3_p5_p8_role_defaults_decide_permission_first() {
     use VersionAction::*;
     let e = envs();
-    let builder = Access::for_role(Role::Builder, &e);
+    let builder = role_default(Role::Builder);
     assert_eq!(builder.level, Level::Edit);
     assert_eq!(
         builder.environments,
         ["development", "staging", "production", RELEASED]
     );
-    let end_user = Access::for_role(Role::EndUser, &e);
+    let end_user = role_default(Role::EndUser);
     assert_eq!(end_user.level, Level::View);
     assert_eq!(end_user.environments, [RELEASED]);
     let can = end_user.can(&e);
     assert!(!can.edit && !can.create_version && !can.promote && !can.release && can.open_released);
-    let can = Access::for_role(Role::Admin, &e).can(&e);
+    let can = role_default(Role::Admin).can(&e);
     assert!(can.edit && can.create_version && can.promote && can.release && can.open_released);
     let draft = facts(VersionStatus::Draft, "development", false, 1);
     for action in [Edit, Save, Promote, Release, Delete, CreateFrom] {

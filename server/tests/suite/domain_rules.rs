@@ -1,6 +1,6 @@
 //! Table tests of the pure rules: user changes, sign-in throttle (S3),
 //! role flags (P3), environments (E1), configuration helpers.
-use app::domain::access::{administer_denied, Flags};
+use app::domain::access::{administer_denied, Flags, GroupFlags};
 use app::domain::environment::{colour_class, DEFAULT_ENVIRONMENTS};
 use app::domain::sign_in::throttled;
 use app::domain::user::{user_change_refusal, Role, User, UserChange};
@@ -86,7 +86,7 @@ fn s3_throttle_thresholds() {
 
 #[test]
 fn p3_role_default_flags() {
-    let all = Flags::for_role(Role::Admin);
+    let all = Flags::combined(Role::Admin, &[]);
     assert!(
         all.app_create
             && all.app_delete
@@ -95,8 +95,12 @@ fn p3_role_default_flags() {
             && all.manage_data_sources
             && all.manage_constants
     );
-    assert_eq!(Flags::for_role(Role::Builder), all);
-    let none = Flags::for_role(Role::EndUser);
+    let builder = GroupFlags {
+        group_name: "builder".into(),
+        flags: all,
+    };
+    assert_eq!(Flags::combined(Role::Builder, &[builder.clone()]), all);
+    let none = Flags::combined(Role::EndUser, &[builder]);
     assert!(
         !(none.app_create
             || none.app_delete

@@ -3,9 +3,11 @@
 //! port against SQLite and PostgreSQL.
 mod support;
 
+mod domain_access;
 mod domain_lifecycle;
 mod domain_rules;
 mod domain_user;
+mod http_access;
 mod http_lifecycle;
 mod http_setup_and_sessions;
 mod http_users;

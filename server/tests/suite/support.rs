@@ -221,6 +221,10 @@ impl TestApp {
         c.put(self.url(path)).json(&body).send().await.unwrap()
     }
 
+    pub async fn delete(&self, c: &reqwest::Client, path: &str) -> reqwest::Response {
+        c.delete(self.url(path)).send().await.unwrap()
+    }
+
     /// A page, as a browser asks for it.
     pub async fn page(&self, c: &reqwest::Client, path: &str) -> reqwest::Response {
         c.get(self.url(path))

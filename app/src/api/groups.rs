@@ -1,0 +1,169 @@
+//! Groups, members, permissions and the access explanation for the admin
+//! pages. Forms send checked boxes as `name[]` lists.
+use crate::domain::group::GroupView;
+use crate::domain::user::User;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What the page of one group needs: the group, and the users, apps and
+/// environments its forms choose from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupPage {
+    pub group: GroupView,
+    pub users: Vec<User>,
+    /// (id, name) of every app, by name.
+    pub apps: Vec<(String, String)>,
+    pub environments: Vec<String>,
+}
+
+#[cfg(feature = "ssr")]
+async fn apps_and_envs(
+    db: &crate::backend::Db,
+    admin: &User,
+) -> Result<(Vec<(String, String)>, Vec<String>), AppError> {
+    let apps = crate::backend::apps::list(db, admin)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let mut envs: Vec<String> = crate::backend::environments::list(db)
+        .await?
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    envs.push(crate::domain::access::RELEASED.to_string());
+    Ok((apps, envs))
+}
+
+#[server(endpoint = "list_groups")]
+pub async fn list_groups() -> Result<Vec<GroupView>, AppError> {
+    let (db, admin) = super::context::user().await?;
+    crate::backend::groups::list(&db, &admin).await
+}
+
+#[server(endpoint = "load_group")]
+pub async fn load_group(id: String) -> Result<GroupPage, AppError> {
+    let (db, admin) = super::context::user().await?;
+    let group = crate::backend::groups::get(&db, &admin, &id).await?;
+    let users = crate::backend::users::list(&db, &admin).await?;
+    let (apps, environments) = apps_and_envs(&db, &admin).await?;
+    Ok(GroupPage {
+        group,
+        users,
+        apps,
+        environments,
+    })
+}
+
+#[server(endpoint = "create_group")]
+pub async fn create_group(name: String) -> Result<GroupView, AppError> {
+    let (db, admin) = super::context::user().await?;
+    let g = crate::backend::groups::create(&db, &admin, &name).await?;
+    super::context::redirect(&format!("/admin/groups/{}", g.id));
+    Ok(g)
+}
+
+#[server(endpoint = "rename_group")]
+pub async fn rename_group(id: String, name: String) -> Result<GroupView, AppError> {
+    let (db, admin) = super::context::user().await?;
+    crate::backend::groups::update(&db, &admin, &id, Ok(Some(&name)), Ok(None)).await
+}
+
+/// The flags form sends the names of the checked flags; the rest go off.
+#[server(endpoint = "set_group_flags")]
+pub async fn set_group_flags(
+    id: String,
+    flags: Option<Vec<String>>,
+) -> Result<GroupView, AppError> {
+    use crate::domain::access::Flags;
+    use crate::domain::group::FlagsChange;
+    let (db, admin) = super::context::user().await?;
+    let on = flags.unwrap_or_default();
+    let change = FlagsChange::parse(
+        Flags::NAMES
+            .iter()
+            .map(|n| (n.to_string(), on.iter().any(|f| f == n)))
+            .collect(),
+    )
+    .map(Some);
+    crate::backend::groups::update(&db, &admin, &id, Ok(None), change).await
+}
+
+#[server(endpoint = "delete_group")]
+pub async fn delete_group(id: String) -> Result<(), AppError> {
+    let (db, admin) = super::context::user().await?;
+    crate::backend::groups::delete(&db, &admin, &id).await?;
+    super::context::redirect("/admin/groups");
+    Ok(())
+}
+
+/// `joining` is "true" to add the user, "false" to remove them.
+#[server(endpoint = "set_group_member")]
+pub async fn set_group_member(
+    id: String,
+    user_id: String,
+    joining: String,
+) -> Result<(), AppError> {
+    let (db, admin) = super::context::user().await?;
+    if user_id.is_empty() {
+        return Err(AppError::invalid("user_id", "Choose a user"));
+    }
+    crate::backend::groups::set_member(&db, &admin, &id, &user_id, joining == "true").await
+}
+
+/// `apps` is "all" or "list" (then `app_ids` are the chosen apps).
+#[server(endpoint = "add_app_permission")]
+pub async fn add_app_permission(
+    id: String,
+    apps: String,
+    app_ids: Option<Vec<String>>,
+    access: String,
+    environments: Option<Vec<String>>,
+    hide_from_dashboard: Option<String>,
+) -> Result<crate::domain::group::PermissionView, AppError> {
+    use crate::backend::groups::PermissionInput;
+    use crate::domain::group::Apps;
+    let (db, admin) = super::context::user().await?;
+    let apps = match apps.as_str() {
+        "all" => Some(Apps::All),
+        _ => Some(Apps::List(app_ids.unwrap_or_default())),
+    };
+    let input = PermissionInput {
+        apps,
+        access: Some(access),
+        environments: environments.unwrap_or_default(),
+        hide_from_dashboard: hide_from_dashboard.is_some(),
+    };
+    crate::backend::groups::add_permission(&db, &admin, &id, Ok(input)).await
+}
+
+#[server(endpoint = "remove_app_permission")]
+pub async fn remove_app_permission(id: String, permission_id: String) -> Result<(), AppError> {
+    let (db, admin) = super::context::user().await?;
+    crate::backend::groups::remove_permission(&db, &admin, &id, &permission_id).await
+}
+
+/// What the explain page offers: users and apps to pick from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Choices {
+    pub users: Vec<User>,
+    pub apps: Vec<(String, String)>,
+}
+
+#[server(endpoint = "explain_choices")]
+pub async fn explain_choices() -> Result<Choices, AppError> {
+    let (db, admin) = super::context::user().await?;
+    let users = crate::backend::users::list(&db, &admin).await?;
+    let (apps, _) = apps_and_envs(&db, &admin).await?;
+    Ok(Choices { users, apps })
+}
+
+#[server(endpoint = "explain_access")]
+pub async fn explain_access(
+    user_id: String,
+    app_id: String,
+) -> Result<crate::domain::access::Explanation, AppError> {
+    let (db, admin) = super::context::user().await?;
+    crate::backend::access::explain(&db, &admin, &user_id, &app_id).await
+}

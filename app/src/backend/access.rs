@@ -1,0 +1,239 @@
+//! Loads what `domain::access::decide` needs — the user's groups and the
+//! permissions covering an app — and filters app lists in SQL, so a user
+//! with thousands of permissions never makes the server load every app.
+use super::db::Db;
+use super::{environments, users};
+use crate::domain::access::{
+    decide, Access, Decision, Explanation, Flags, Grant, GroupFlags, Level, Subject,
+};
+use crate::domain::environment::Environment;
+use crate::domain::user::{Role, User};
+use crate::error::{AppError, AppResult};
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// The ids of the user's groups: their role group and their custom groups.
+/// Every query below binds `$1` = role and `$2` = user id.
+const USER_GROUPS: &str =
+    "SELECT id FROM groups WHERE role = $1 UNION SELECT group_id FROM group_members WHERE user_id = $2";
+
+const FLAG_COLUMNS: &str =
+    "app_create, app_delete, promote, release, manage_data_sources, manage_constants";
+
+pub(super) fn flags_of_row(r: &sqlx::any::AnyRow) -> Flags {
+    let mut f = Flags::NONE;
+    for n in Flags::NAMES {
+        f.set(n, r.get::<i64, _>(n) != 0);
+    }
+    f
+}
+
+pub(super) fn flag_columns() -> &'static str {
+    FLAG_COLUMNS
+}
+
+async fn groups_of(db: &Db, user: &User) -> AppResult<Vec<GroupFlags>> {
+    let rows = sqlx::query(&format!(
+        "SELECT name, {FLAG_COLUMNS} FROM groups WHERE id IN ({USER_GROUPS}) ORDER BY name_key"
+    ))
+    .bind(user.role.as_str())
+    .bind(&user.id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| GroupFlags {
+            group_name: r.get("name"),
+            flags: flags_of_row(r),
+        })
+        .collect())
+}
+
+/// The caller's combined flags (`GET /me`, the dashboard's create button).
+pub async fn flags_of(db: &Db, user: &User) -> AppResult<Flags> {
+    Ok(Flags::combined(user.role, &groups_of(db, user).await?))
+}
+
+/// The user's groups and permissions: the all-apps ones, and the listed
+/// ones by app.
+pub struct UserGrants {
+    role: Role,
+    user_id: String,
+    groups: Vec<GroupFlags>,
+    all_apps: Vec<Grant>,
+    by_app: HashMap<String, Vec<Grant>>,
+}
+
+impl UserGrants {
+    /// Loads them, only those covering `app` when one is given.
+    pub async fn load(db: &Db, user: &User, app: Option<&str>) -> AppResult<UserGrants> {
+        let groups = groups_of(db, user).await?;
+        let only_app = if app.is_some() {
+            " AND (p.all_apps = 1 OR p.id IN (SELECT permission_id FROM app_permission_apps WHERE app_id = $3))"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT p.id, g.name AS group_name, p.all_apps, p.access, p.hide_from_dashboard, e.environment \
+             FROM app_permissions p JOIN groups g ON g.id = p.group_id \
+             LEFT JOIN app_permission_environments e ON e.permission_id = p.id \
+             WHERE p.group_id IN ({USER_GROUPS}){only_app} ORDER BY g.name_key, p.created_at, p.id"
+        );
+        let mut q = sqlx::query(&sql).bind(user.role.as_str()).bind(&user.id);
+        if let Some(a) = app {
+            q = q.bind(a);
+        }
+        let rows = q.fetch_all(&db.pool).await?;
+        let mut grants: Vec<Grant> = Vec::new();
+        for r in &rows {
+            let id: String = r.get("id");
+            if grants.last().map(|g| g.permission_id != id).unwrap_or(true) {
+                grants.push(Grant {
+                    permission_id: id,
+                    group_name: r.get("group_name"),
+                    all_apps: r.get::<i64, _>("all_apps") != 0,
+                    access: if r.get::<String, _>("access") == "edit" {
+                        Level::Edit
+                    } else {
+                        Level::View
+                    },
+                    environments: Vec::new(),
+                    hide_from_dashboard: r.get::<i64, _>("hide_from_dashboard") != 0,
+                });
+            }
+            if let Some(e) = r.get::<Option<String>, _>("environment") {
+                grants
+                    .last_mut()
+                    .expect("pushed above")
+                    .environments
+                    .push(e);
+            }
+        }
+        let only_app = if app.is_some() {
+            " AND pa.app_id = $3"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT pa.permission_id, pa.app_id FROM app_permission_apps pa \
+             JOIN app_permissions p ON p.id = pa.permission_id \
+             WHERE p.group_id IN ({USER_GROUPS}){only_app}"
+        );
+        let mut q = sqlx::query(&sql).bind(user.role.as_str()).bind(&user.id);
+        if let Some(a) = app {
+            q = q.bind(a);
+        }
+        let listed = q.fetch_all(&db.pool).await?;
+        let by_id: HashMap<&str, &Grant> = grants
+            .iter()
+            .map(|g| (g.permission_id.as_str(), g))
+            .collect();
+        let mut by_app: HashMap<String, Vec<Grant>> = HashMap::new();
+        for r in &listed {
+            let pid: String = r.get("permission_id");
+            if let Some(g) = by_id.get(pid.as_str()) {
+                by_app
+                    .entry(r.get("app_id"))
+                    .or_default()
+                    .push((*g).clone());
+            }
+        }
+        let all_apps = grants.iter().filter(|g| g.all_apps).cloned().collect();
+        Ok(UserGrants {
+            role: user.role,
+            user_id: user.id.clone(),
+            groups,
+            all_apps,
+            by_app,
+        })
+    }
+
+    /// The user's access to one app created by `created_by`.
+    pub fn decide(&self, app_id: &str, created_by: &str, envs: &[Environment]) -> Decision {
+        let mut grants = self.all_apps.clone();
+        if let Some(listed) = self.by_app.get(app_id) {
+            grants.extend(listed.iter().cloned());
+        }
+        decide(
+            &Subject {
+                role: self.role,
+                is_creator: created_by == self.user_id,
+                groups: &self.groups,
+                grants: &grants,
+            },
+            envs,
+        )
+    }
+}
+
+/// The SQL condition on `apps a` for "the user may see this app on the
+/// dashboard" (P6): admin, creator while admin or builder, or a covering
+/// permission that does not hide it. Binds `$1` role, `$2` user id, `$3` 1
+/// for admins, `$4` the id a creator must match ('' for end-users).
+/// Uncorrelated sub-queries, so each is computed once for the whole list.
+pub(super) fn dashboard_condition() -> String {
+    format!(
+        "($3 = 1 OR a.created_by = $4 \
+         OR EXISTS (SELECT 1 FROM app_permissions p WHERE p.all_apps = 1 AND p.hide_from_dashboard = 0 AND p.group_id IN ({USER_GROUPS})) \
+         OR a.id IN (SELECT pa.app_id FROM app_permission_apps pa JOIN app_permissions p ON p.id = pa.permission_id \
+                     WHERE p.hide_from_dashboard = 0 AND p.group_id IN ({USER_GROUPS})))"
+    )
+}
+
+/// The four values `dashboard_condition` binds, in order.
+pub(super) fn dashboard_binds(user: &User) -> (String, String, i64, String) {
+    let creator = if user.role == Role::EndUser {
+        String::new()
+    } else {
+        user.id.clone()
+    };
+    (
+        user.role.as_str().to_string(),
+        user.id.clone(),
+        (user.role == Role::Admin) as i64,
+        creator,
+    )
+}
+
+/// Explains a user's access to an app to an admin.
+pub async fn explain(db: &Db, admin: &User, user_id: &str, app_id: &str) -> AppResult<Explanation> {
+    users::require_admin(admin)?;
+    let user = users::find(db, user_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such user"))?;
+    let created_by: String = sqlx::query("SELECT created_by FROM apps WHERE id = $1")
+        .bind(app_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such app"))?
+        .get("created_by");
+    let envs = environments::list(db).await?;
+    let d = UserGrants::load(db, &user, Some(app_id))
+        .await?
+        .decide(app_id, &created_by, &envs);
+    let mut because = Vec::new();
+    if !user.active {
+        because.push("The user is deactivated and cannot sign in".to_string());
+    }
+    because.extend(d.because);
+    Ok(Explanation {
+        level: d.access.level,
+        environments: d.access.environments.clone(),
+        can: d.access.can(&envs),
+        because,
+    })
+}
+
+/// The access of `user` to the app, for code that holds the app's row.
+pub async fn of_app(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    created_by: &str,
+    envs: &[Environment],
+) -> AppResult<Access> {
+    Ok(UserGrants::load(db, user, Some(app_id))
+        .await?
+        .decide(app_id, created_by, envs)
+        .access)
+}

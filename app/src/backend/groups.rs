@@ -1,0 +1,522 @@
+//! Groups, their members, flags and app permissions (SPEC P2–P5; admin
+//! only, P9). The end-user rules are decided by `domain::group`.
+use super::access::{flag_columns, flags_of_row};
+use super::audit;
+use super::db::{is_unique_violation, Backend, Db, Tx};
+use super::users::require_admin;
+use super::{clock, environments};
+use crate::domain::access::Level;
+use crate::domain::group::{
+    group_change_refusal, group_delete_refusal, membership_refusal, permission_refusal, Apps,
+    FlagsChange, GroupFacts, GroupKind, GroupName, GroupView, NewPermission, PermissionView,
+};
+use crate::domain::user::{Role, User};
+use crate::error::{AppError, AppResult};
+use serde_json::json;
+use sqlx::Row;
+use std::collections::HashMap;
+
+const NO_GROUP: &str = "No such group";
+
+fn no_group() -> AppError {
+    AppError::not_found(NO_GROUP)
+}
+
+/// The group's facts for the P2–P4 rules, read in the transaction that
+/// changes it (locked on PostgreSQL, so two admins cannot race past a rule).
+async fn facts(tx: &mut Tx, backend: Backend, group_id: &str) -> AppResult<GroupFacts> {
+    let lock = if backend == Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let row = sqlx::query(&format!(
+        "SELECT name, role, {} FROM groups WHERE id = $1{lock}",
+        flag_columns()
+    ))
+    .bind(group_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(no_group)?;
+    let role = row
+        .get::<Option<String>, _>("role")
+        .and_then(|r| Role::parse(&r).ok());
+    let end_users = sqlx::query(
+        "SELECT u.name FROM group_members m JOIN users u ON u.id = m.user_id \
+         WHERE m.group_id = $1 AND u.role = 'end-user' ORDER BY u.name",
+    )
+    .bind(group_id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| r.get("name"))
+    .collect();
+    let holds_edit =
+        sqlx::query("SELECT 1 AS x FROM app_permissions WHERE group_id = $1 AND access = 'edit'")
+            .bind(group_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some();
+    Ok(GroupFacts {
+        name: row.get("name"),
+        role,
+        flags: flags_of_row(&row),
+        end_users,
+        holds_edit,
+    })
+}
+
+/// The facts of every custom group the user is in (for a role change).
+pub(super) async fn custom_groups_of(
+    tx: &mut Tx,
+    backend: Backend,
+    user_id: &str,
+) -> AppResult<Vec<GroupFacts>> {
+    let ids: Vec<String> = sqlx::query("SELECT group_id FROM group_members WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| r.get("group_id"))
+        .collect();
+    let mut all = Vec::with_capacity(ids.len());
+    for id in ids {
+        all.push(facts(tx, backend, &id).await?);
+    }
+    Ok(all)
+}
+
+/// Every group, role groups first (admin, builder, end-user), then custom
+/// ones by name; `only` narrows to one.
+async fn load(db: &Db, only: Option<&str>) -> AppResult<Vec<GroupView>> {
+    let filter = if only.is_some() { "WHERE id = $1 " } else { "" };
+    let sql = format!(
+        "SELECT id, name, role, {} FROM groups {filter}\
+         ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'builder' THEN 1 WHEN 'end-user' THEN 2 ELSE 3 END, name_key",
+        flag_columns()
+    );
+    let mut q = sqlx::query(&sql);
+    if let Some(id) = only {
+        q = q.bind(id);
+    }
+    let rows = q.fetch_all(&db.pool).await?;
+    let mut members: HashMap<String, Vec<String>> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT g.id AS group_id, u.id AS user_id FROM groups g JOIN users u ON u.role = g.role \
+         UNION ALL SELECT m.group_id, m.user_id FROM group_members m",
+    )
+    .fetch_all(&db.pool)
+    .await?
+    {
+        members
+            .entry(r.get("group_id"))
+            .or_default()
+            .push(r.get("user_id"));
+    }
+    let mut permissions: HashMap<String, Vec<PermissionView>> = HashMap::new();
+    let perm_rows = sqlx::query(
+        "SELECT id, group_id, all_apps, access, hide_from_dashboard FROM app_permissions ORDER BY created_at, id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut envs: HashMap<String, Vec<String>> = HashMap::new();
+    for r in sqlx::query("SELECT permission_id, environment FROM app_permission_environments")
+        .fetch_all(&db.pool)
+        .await?
+    {
+        envs.entry(r.get("permission_id"))
+            .or_default()
+            .push(r.get("environment"));
+    }
+    let mut listed: HashMap<String, Vec<String>> = HashMap::new();
+    for r in sqlx::query("SELECT permission_id, app_id FROM app_permission_apps ORDER BY app_id")
+        .fetch_all(&db.pool)
+        .await?
+    {
+        listed
+            .entry(r.get("permission_id"))
+            .or_default()
+            .push(r.get("app_id"));
+    }
+    let env_order = environments::list(db).await?;
+    for r in &perm_rows {
+        let id: String = r.get("id");
+        let mut environments = envs.remove(&id).unwrap_or_default();
+        // Environments in priority order, `released` last, as the access
+        // answer lists them.
+        environments.sort_by_key(|e| {
+            env_order
+                .iter()
+                .position(|x| &x.name == e)
+                .unwrap_or(usize::MAX)
+        });
+        let apps = if r.get::<i64, _>("all_apps") != 0 {
+            Apps::All
+        } else {
+            Apps::List(listed.remove(&id).unwrap_or_default())
+        };
+        permissions
+            .entry(r.get("group_id"))
+            .or_default()
+            .push(PermissionView {
+                apps,
+                access: access_of(&r.get::<String, _>("access")),
+                environments,
+                hide_from_dashboard: r.get::<i64, _>("hide_from_dashboard") != 0,
+                id,
+            });
+    }
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let id: String = r.get("id");
+            let role: Option<String> = r.get("role");
+            GroupView {
+                name: r.get("name"),
+                kind: if role.is_some() {
+                    GroupKind::Role
+                } else {
+                    GroupKind::Custom
+                },
+                flags: flags_of_row(r),
+                members: members.remove(&id).unwrap_or_default(),
+                app_permissions: permissions.remove(&id).unwrap_or_default(),
+                id,
+            }
+        })
+        .collect())
+}
+
+fn access_of(raw: &str) -> Level {
+    if raw == "edit" {
+        Level::Edit
+    } else {
+        Level::View
+    }
+}
+
+pub async fn list(db: &Db, admin: &User) -> AppResult<Vec<GroupView>> {
+    require_admin(admin)?;
+    load(db, None).await
+}
+
+pub async fn get(db: &Db, admin: &User, id: &str) -> AppResult<GroupView> {
+    require_admin(admin)?;
+    load(db, Some(id)).await?.pop().ok_or_else(no_group)
+}
+
+const DUPLICATE_NAME: &str = "A group with this name already exists";
+
+pub async fn create(db: &Db, admin: &User, name: &str) -> AppResult<GroupView> {
+    require_admin(admin)?;
+    let name = GroupName::parse(name)?;
+    let id = clock::new_id();
+    let mut tx = db.begin().await?;
+    let inserted =
+        sqlx::query("INSERT INTO groups (id, name, name_key, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&id)
+            .bind(name.as_str())
+            .bind(name.as_str().to_lowercase())
+            .bind(clock::now())
+            .execute(&mut *tx)
+            .await;
+    match inserted {
+        Err(e) if is_unique_violation(&e) => return Err(AppError::conflict(DUPLICATE_NAME)),
+        other => other?,
+    };
+    audit::record(
+        &mut tx,
+        admin.into(),
+        "group.create",
+        &format!("group:{id}"),
+        None,
+        json!({ "name": name.as_str() }),
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, admin, &id).await
+}
+
+/// Renames a custom group and/or changes its flags.
+pub async fn update(
+    db: &Db,
+    admin: &User,
+    id: &str,
+    name: AppResult<Option<&str>>,
+    flags: AppResult<Option<FlagsChange>>,
+) -> AppResult<GroupView> {
+    require_admin(admin)?;
+    let mut tx = db.begin().await?;
+    let before = facts(&mut tx, db.backend, id).await?;
+    let name = name?.map(GroupName::parse).transpose()?;
+    let flags = flags?;
+    let renamed = name.as_ref().is_some_and(|n| n.as_str() != before.name);
+    let new_flags = flags.map(|c| c.apply(before.flags));
+    if let Some(reason) = group_change_refusal(&before, renamed, new_flags) {
+        return Err(AppError::conflict(reason));
+    }
+    let mut details = serde_json::Map::new();
+    if let Some(n) = name.as_ref().filter(|_| renamed) {
+        let updated = sqlx::query("UPDATE groups SET name = $1, name_key = $2 WHERE id = $3")
+            .bind(n.as_str())
+            .bind(n.as_str().to_lowercase())
+            .bind(id)
+            .execute(&mut *tx)
+            .await;
+        match updated {
+            Err(e) if is_unique_violation(&e) => return Err(AppError::conflict(DUPLICATE_NAME)),
+            other => other?,
+        };
+        details.insert(
+            "name".into(),
+            json!({ "from": before.name, "to": n.as_str() }),
+        );
+    }
+    if let Some(f) = new_flags.filter(|f| *f != before.flags) {
+        let sets: Vec<String> = crate::domain::access::Flags::NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{n} = ${}", i + 1))
+            .collect();
+        let sql = format!("UPDATE groups SET {} WHERE id = $7", sets.join(", "));
+        let mut q = sqlx::query(&sql);
+        for n in crate::domain::access::Flags::NAMES {
+            q = q.bind(f.get(n) as i64);
+        }
+        q.bind(id).execute(&mut *tx).await?;
+        details.insert("flags".into(), json!({ "from": before.flags, "to": f }));
+    }
+    if !details.is_empty() {
+        audit::record(
+            &mut tx,
+            admin.into(),
+            "group.update",
+            &format!("group:{id}"),
+            None,
+            details.into(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    get(db, admin, id).await
+}
+
+pub async fn delete(db: &Db, admin: &User, id: &str) -> AppResult<()> {
+    require_admin(admin)?;
+    let mut tx = db.begin().await?;
+    let g = facts(&mut tx, db.backend, id).await?;
+    if let Some(reason) = group_delete_refusal(&g) {
+        return Err(AppError::conflict(reason));
+    }
+    sqlx::query("DELETE FROM groups WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        admin.into(),
+        "group.delete",
+        &format!("group:{id}"),
+        None,
+        json!({ "name": g.name }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn member(db: &Db, user_id: &str) -> AppResult<User> {
+    super::users::find(db, user_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such user"))
+}
+
+/// Adds (`joining`) or removes a member of a custom group. Doing what is
+/// already so changes nothing and records nothing.
+pub async fn set_member(
+    db: &Db,
+    admin: &User,
+    group_id: &str,
+    user_id: &str,
+    joining: bool,
+) -> AppResult<()> {
+    require_admin(admin)?;
+    let mut tx = db.begin().await?;
+    let g = facts(&mut tx, db.backend, group_id).await?;
+    let user = member(db, user_id).await?;
+    if let Some(reason) = membership_refusal(&g, user.role, joining) {
+        return Err(AppError::conflict(reason));
+    }
+    let changed = if joining {
+        let exists =
+            sqlx::query("SELECT 1 AS x FROM group_members WHERE group_id = $1 AND user_id = $2")
+                .bind(group_id)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+        if !exists {
+            sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2)")
+                .bind(group_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        !exists
+    } else {
+        sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+            .bind(group_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0
+    };
+    if changed {
+        let action = if joining {
+            "group.member_add"
+        } else {
+            "group.member_remove"
+        };
+        audit::record(
+            &mut tx,
+            admin.into(),
+            action,
+            &format!("group:{group_id}"),
+            None,
+            json!({ "group": g.name, "user_id": user.id, "email": user.email }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The raw fields of `POST /groups/{id}/app-permissions`.
+pub struct PermissionInput {
+    pub apps: Option<Apps>,
+    pub access: Option<String>,
+    pub environments: Vec<String>,
+    pub hide_from_dashboard: bool,
+}
+
+pub async fn add_permission(
+    db: &Db,
+    admin: &User,
+    group_id: &str,
+    input: AppResult<PermissionInput>,
+) -> AppResult<PermissionView> {
+    require_admin(admin)?;
+    let mut tx = db.begin().await?;
+    let g = facts(&mut tx, db.backend, group_id).await?;
+    let input = input?;
+    let known: Vec<String> = environments::list(db)
+        .await?
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    let p = NewPermission::parse(
+        input.apps,
+        input.access.as_deref(),
+        input.environments,
+        input.hide_from_dashboard,
+        &known,
+    )?;
+    if let Apps::List(ids) = &p.apps {
+        for app_id in ids {
+            let exists = sqlx::query("SELECT 1 AS x FROM apps WHERE id = $1")
+                .bind(app_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            if !exists {
+                return Err(AppError::invalid(
+                    "apps",
+                    format!("There is no app with id {app_id:?}"),
+                ));
+            }
+        }
+    }
+    if let Some(reason) = permission_refusal(&g, p.access) {
+        return Err(AppError::conflict(reason));
+    }
+    let id = clock::new_id();
+    sqlx::query(
+        "INSERT INTO app_permissions (id, group_id, all_apps, access, hide_from_dashboard, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(group_id)
+    .bind((p.apps == Apps::All) as i64)
+    .bind(if p.access == Level::Edit { "edit" } else { "view" })
+    .bind(p.hide_from_dashboard as i64)
+    .bind(clock::now())
+    .execute(&mut *tx)
+    .await?;
+    if let Apps::List(ids) = &p.apps {
+        for app_id in ids {
+            sqlx::query("INSERT INTO app_permission_apps (permission_id, app_id) VALUES ($1, $2)")
+                .bind(&id)
+                .bind(app_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    for e in &p.environments {
+        sqlx::query(
+            "INSERT INTO app_permission_environments (permission_id, environment) VALUES ($1, $2)",
+        )
+        .bind(&id)
+        .bind(e)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let view = PermissionView {
+        id,
+        apps: p.apps,
+        access: p.access,
+        environments: p.environments,
+        hide_from_dashboard: p.hide_from_dashboard,
+    };
+    audit::record(
+        &mut tx,
+        admin.into(),
+        "group.permission_add",
+        &format!("group:{group_id}"),
+        None,
+        json!({ "group": g.name, "permission": view }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+pub async fn remove_permission(
+    db: &Db,
+    admin: &User,
+    group_id: &str,
+    permission_id: &str,
+) -> AppResult<()> {
+    require_admin(admin)?;
+    let mut tx = db.begin().await?;
+    let g = facts(&mut tx, db.backend, group_id).await?;
+    let removed = sqlx::query("DELETE FROM app_permissions WHERE id = $1 AND group_id = $2")
+        .bind(permission_id)
+        .bind(group_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if removed == 0 {
+        return Err(AppError::not_found("No such permission in this group"));
+    }
+    audit::record(
+        &mut tx,
+        admin.into(),
+        "group.permission_remove",
+        &format!("group:{group_id}"),
+        None,
+        json!({ "group": g.name, "permission_id": permission_id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

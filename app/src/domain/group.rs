@@ -1,0 +1,295 @@
+//! Groups and app permissions (SPEC P2–P5): what they look like, what input
+//! is valid, and the end-user rules of P3/P4 that refuse a change.
+use super::access::{Flags, Level, RELEASED};
+use super::user::{Role, UserName};
+use crate::error::{AppError, AppResult};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A group's name follows the rules of a person's name (1–100 characters
+/// after trimming); names are unique ignoring case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupName(String);
+
+impl GroupName {
+    pub fn parse(raw: &str) -> AppResult<GroupName> {
+        Ok(GroupName(UserName::parse(raw)?.as_str().to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupKind {
+    Role,
+    Custom,
+}
+
+/// The apps a permission covers: every app (future ones too) or a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Apps {
+    All,
+    List(Vec<String>),
+}
+
+impl Serialize for Apps {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Apps::All => s.serialize_str("all"),
+            Apps::List(ids) => ids.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Apps {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) if s == "all" => Ok(Apps::All),
+            v => serde_json::from_value(v)
+                .map(Apps::List)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PermissionView {
+    pub id: String,
+    pub apps: Apps,
+    pub access: Level,
+    pub environments: Vec<String>,
+    pub hide_from_dashboard: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub id: String,
+    pub name: String,
+    pub kind: GroupKind,
+    pub flags: Flags,
+    pub members: Vec<String>,
+    pub app_permissions: Vec<PermissionView>,
+}
+
+impl GroupView {
+    /// The role a role group stands for (they are named after it).
+    pub fn role(&self) -> Option<Role> {
+        match self.kind {
+            GroupKind::Role => Role::parse(&self.name).ok(),
+            GroupKind::Custom => None,
+        }
+    }
+}
+
+/// What the P2–P4 rules need to know about a group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupFacts {
+    pub name: String,
+    pub role: Option<Role>,
+    pub flags: Flags,
+    /// The names of the end-users among its members.
+    pub end_users: Vec<String>,
+    pub holds_edit: bool,
+}
+
+impl GroupFacts {
+    fn holds_end_user(&self) -> bool {
+        self.role == Some(Role::EndUser) || !self.end_users.is_empty()
+    }
+}
+
+/// A permission as posted, validated against the environments that exist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPermission {
+    pub apps: Apps,
+    pub access: Level,
+    pub environments: Vec<String>,
+    pub hide_from_dashboard: bool,
+}
+
+impl NewPermission {
+    /// Fields are checked in the order API.md lists them. `apps` ids are
+    /// checked for existence by the caller, who can see the apps.
+    pub fn parse(
+        apps: Option<Apps>,
+        access: Option<&str>,
+        environments: Vec<String>,
+        hide_from_dashboard: bool,
+        known_environments: &[String],
+    ) -> AppResult<NewPermission> {
+        let apps = match apps {
+            None => {
+                return Err(AppError::invalid(
+                    "apps",
+                    "apps is required: \"all\" or a list of app ids",
+                ))
+            }
+            Some(Apps::List(ids)) if ids.is_empty() => {
+                return Err(AppError::invalid(
+                    "apps",
+                    "Choose at least one app, or all apps",
+                ))
+            }
+            Some(Apps::List(mut ids)) => {
+                ids.sort();
+                ids.dedup();
+                Apps::List(ids)
+            }
+            Some(Apps::All) => Apps::All,
+        };
+        let access = match access {
+            Some("edit") => Level::Edit,
+            Some("view") => Level::View,
+            _ => return Err(AppError::invalid("access", "access must be edit or view")),
+        };
+        let mut seen: Vec<String> = Vec::new();
+        for e in environments {
+            if e != RELEASED && !known_environments.contains(&e) {
+                return Err(AppError::invalid(
+                    "environments",
+                    format!("There is no environment named {e:?}"),
+                ));
+            }
+            if !seen.contains(&e) {
+                seen.push(e);
+            }
+        }
+        if hide_from_dashboard && access == Level::Edit {
+            return Err(AppError::invalid(
+                "hide_from_dashboard",
+                "Only a view permission can hide apps from the dashboard",
+            ));
+        }
+        Ok(NewPermission {
+            apps,
+            access,
+            environments: seen,
+            hide_from_dashboard,
+        })
+    }
+}
+
+/// A change of flags: each one given is set, the rest stay.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlagsChange(pub Vec<(String, bool)>);
+
+impl FlagsChange {
+    pub fn parse(pairs: Vec<(String, bool)>) -> AppResult<FlagsChange> {
+        for (name, _) in &pairs {
+            if !Flags::NAMES.contains(&name.as_str()) {
+                return Err(AppError::invalid(
+                    "flags",
+                    format!("There is no flag named {name:?}"),
+                ));
+            }
+        }
+        Ok(FlagsChange(pairs))
+    }
+
+    pub fn apply(&self, mut flags: Flags) -> Flags {
+        for (name, on) in &self.0 {
+            flags.set(name, *on);
+        }
+        flags
+    }
+}
+
+/// P2/P3: why the group's name or flags may not change this way.
+pub fn group_change_refusal(g: &GroupFacts, renamed: bool, flags: Option<Flags>) -> Option<String> {
+    if g.role == Some(Role::Admin) && (renamed || flags.is_some_and(|f| f != g.flags)) {
+        return Some("The admin group always has every flag and cannot be changed".into());
+    }
+    if g.role.is_some() && renamed {
+        return Some(format!("The role group \"{}\" cannot be renamed", g.name));
+    }
+    let newly_on: Vec<&str> = flags
+        .map(|f| f.on().into_iter().filter(|n| !g.flags.get(n)).collect())
+        .unwrap_or_default();
+    if g.holds_end_user() && !newly_on.is_empty() {
+        return Some(if g.role == Some(Role::EndUser) {
+            "The end-user group cannot have any flag".to_string()
+        } else {
+            format!(
+                "Group \"{}\" holds end-users ({}), who cannot have flags",
+                g.name,
+                g.end_users.join(", ")
+            )
+        });
+    }
+    None
+}
+
+/// P2: role groups are not deleted.
+pub fn group_delete_refusal(g: &GroupFacts) -> Option<String> {
+    g.role
+        .map(|_| format!("The role group \"{}\" cannot be deleted", g.name))
+}
+
+/// P2/P3/P4: why this user may not join (or, with `joining = false`, leave)
+/// the group.
+pub fn membership_refusal(g: &GroupFacts, user_role: Role, joining: bool) -> Option<String> {
+    if g.role.is_some() {
+        return Some(format!(
+            "Membership of the role group \"{}\" changes only with the user's role",
+            g.name
+        ));
+    }
+    if !joining || user_role != Role::EndUser {
+        return None;
+    }
+    if g.flags.any() {
+        return Some(format!(
+            "An end-user cannot join group \"{}\": it has flags ({})",
+            g.name,
+            g.flags.on().join(", ")
+        ));
+    }
+    if g.holds_edit {
+        return Some(format!(
+            "An end-user cannot join group \"{}\": it holds an edit permission",
+            g.name
+        ));
+    }
+    None
+}
+
+/// P4/P5: why the group may not hold this permission.
+pub fn permission_refusal(g: &GroupFacts, access: Level) -> Option<String> {
+    if g.role == Some(Role::Admin) {
+        return Some(
+            "The admin group always has edit on every app; it holds no permissions".into(),
+        );
+    }
+    if access == Level::Edit && g.holds_end_user() {
+        return Some(if g.role == Some(Role::EndUser) {
+            "The end-user group cannot hold an edit permission".to_string()
+        } else {
+            format!(
+                "Group \"{}\" holds end-users ({}), who cannot have edit access",
+                g.name,
+                g.end_users.join(", ")
+            )
+        });
+    }
+    None
+}
+
+/// P3/P4: a user cannot become an end-user while in a group with flags or
+/// an edit permission; the refusal names those groups.
+pub fn role_change_refusal(new_role: Role, custom_groups: &[GroupFacts]) -> Option<String> {
+    if new_role != Role::EndUser {
+        return None;
+    }
+    let blocking: Vec<String> = custom_groups
+        .iter()
+        .filter(|g| g.role.is_none() && (g.flags.any() || g.holds_edit))
+        .map(|g| format!("\"{}\"", g.name))
+        .collect();
+    (!blocking.is_empty()).then(|| {
+        format!(
+            "This user cannot become an end-user while in groups with flags or edit permissions: {}",
+            blocking.join(", ")
+        )
+    })
+}
