@@ -35,9 +35,14 @@ async function timed(fn) {
   return performance.now() - t;
 }
 
-// A fixed pseudo-random sequence, so runs are comparable.
+// A fixed pseudo-random sequence (mulberry32), so runs are comparable.
 let seed = 42;
-const rand = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+function rand(n) {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+}
 
 const admin = client();
 const password = 'bench password 1';

@@ -4,7 +4,8 @@
 use super::db::Db;
 use super::{environments, users};
 use crate::domain::access::{
-    decide, Access, Decision, Explanation, Flags, Grant, GroupFlags, Level, Subject,
+    decide, explain as explain_decision, Access, Decision, Explanation, Flags, Grant, GroupFlags,
+    Level, Subject,
 };
 use crate::domain::environment::Environment;
 use crate::domain::user::{Role, User};
@@ -65,13 +66,21 @@ pub struct UserGrants {
 }
 
 impl UserGrants {
-    /// Loads them, only those covering `app` when one is given.
-    pub async fn load(db: &Db, user: &User, app: Option<&str>) -> AppResult<UserGrants> {
+    /// Loads them; with `apps`, only those covering one of these apps.
+    pub async fn load(db: &Db, user: &User, apps: Option<&[String]>) -> AppResult<UserGrants> {
         let groups = groups_of(db, user).await?;
-        let only_app = if app.is_some() {
-            " AND (p.all_apps = 1 OR p.id IN (SELECT permission_id FROM app_permission_apps WHERE app_id = $3))"
-        } else {
-            ""
+        // `$3, $4, …`: the apps, after the role and the user id.
+        let marks = apps.map(|ids| {
+            (3..3 + ids.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        let only_app = match &marks {
+            Some(m) => format!(
+                " AND (p.all_apps = 1 OR p.id IN (SELECT permission_id FROM app_permission_apps WHERE app_id IN ({m})))"
+            ),
+            None => String::new(),
         };
         let sql = format!(
             "SELECT p.id, g.name AS group_name, p.all_apps, p.access, p.hide_from_dashboard, e.environment \
@@ -80,7 +89,7 @@ impl UserGrants {
              WHERE p.group_id IN ({USER_GROUPS}){only_app} ORDER BY g.name_key, p.created_at, p.id"
         );
         let mut q = sqlx::query(&sql).bind(user.role.as_str()).bind(&user.id);
-        if let Some(a) = app {
+        for a in apps.unwrap_or_default() {
             q = q.bind(a);
         }
         let rows = q.fetch_all(&db.pool).await?;
@@ -109,10 +118,9 @@ impl UserGrants {
                     .push(e);
             }
         }
-        let only_app = if app.is_some() {
-            " AND pa.app_id = $3"
-        } else {
-            ""
+        let only_app = match &marks {
+            Some(m) => format!(" AND pa.app_id IN ({m})"),
+            None => String::new(),
         };
         let sql = format!(
             "SELECT pa.permission_id, pa.app_id FROM app_permission_apps pa \
@@ -120,7 +128,7 @@ impl UserGrants {
              WHERE p.group_id IN ({USER_GROUPS}){only_app}"
         );
         let mut q = sqlx::query(&sql).bind(user.role.as_str()).bind(&user.id);
-        if let Some(a) = app {
+        for a in apps.unwrap_or_default() {
             q = q.bind(a);
         }
         let listed = q.fetch_all(&db.pool).await?;
@@ -148,21 +156,30 @@ impl UserGrants {
         })
     }
 
-    /// The user's access to one app created by `created_by`.
-    pub fn decide(&self, app_id: &str, created_by: &str, envs: &[Environment]) -> Decision {
+    /// The user's access to one app created by `created_by`; with
+    /// `explain`, the reasons too.
+    pub fn decide(
+        &self,
+        app_id: &str,
+        created_by: &str,
+        envs: &[Environment],
+        explain: bool,
+    ) -> Decision {
         let mut grants = self.all_apps.clone();
         if let Some(listed) = self.by_app.get(app_id) {
             grants.extend(listed.iter().cloned());
         }
-        decide(
-            &Subject {
-                role: self.role,
-                is_creator: created_by == self.user_id,
-                groups: &self.groups,
-                grants: &grants,
-            },
-            envs,
-        )
+        let subject = Subject {
+            role: self.role,
+            is_creator: created_by == self.user_id,
+            groups: &self.groups,
+            grants: &grants,
+        };
+        if explain {
+            explain_decision(&subject, envs)
+        } else {
+            decide(&subject, envs)
+        }
     }
 }
 
@@ -208,9 +225,9 @@ pub async fn explain(db: &Db, admin: &User, user_id: &str, app_id: &str) -> AppR
         .ok_or_else(|| AppError::not_found("No such app"))?
         .get("created_by");
     let envs = environments::list(db).await?;
-    let d = UserGrants::load(db, &user, Some(app_id))
+    let d = UserGrants::load(db, &user, Some(&[app_id.to_string()]))
         .await?
-        .decide(app_id, &created_by, &envs);
+        .decide(app_id, &created_by, &envs, true);
     let mut because = Vec::new();
     if !user.active {
         because.push("The user is deactivated and cannot sign in".to_string());
@@ -232,8 +249,8 @@ pub async fn of_app(
     created_by: &str,
     envs: &[Environment],
 ) -> AppResult<Access> {
-    Ok(UserGrants::load(db, user, Some(app_id))
+    Ok(UserGrants::load(db, user, Some(&[app_id.to_string()]))
         .await?
-        .decide(app_id, created_by, envs)
+        .decide(app_id, created_by, envs, false)
         .access)
 }

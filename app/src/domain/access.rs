@@ -155,8 +155,8 @@ pub struct Subject<'a> {
     pub grants: &'a [Grant],
 }
 
-/// The access, whether the app is hidden from the user's dashboard, and the
-/// reasons, one line per group, permission or rule that contributed (B6).
+/// The access, whether the app is hidden from the user's dashboard, and (from
+/// `explain`) the reasons, one line per group, permission or rule (B6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     pub access: Access,
@@ -201,25 +201,40 @@ fn describe(g: &Grant) -> String {
 /// builder) edit everywhere; end-users view at most; no covering permission
 /// and no rule means no access at all.
 pub fn decide(s: &Subject, envs: &[Environment]) -> Decision {
+    combine(s, envs, false)
+}
+
+/// `decide`, with the reasons filled in (B6). Lists of apps skip them: a
+/// dashboard of thousands of apps has no use for thousands of sentences.
+pub fn explain(s: &Subject, envs: &[Environment]) -> Decision {
+    combine(s, envs, true)
+}
+
+fn combine(s: &Subject, envs: &[Environment], explain: bool) -> Decision {
     let all = every_environment(envs);
     let mut because = Vec::new();
+    let mut note = |line: &dyn Fn() -> String| {
+        if explain {
+            because.push(line());
+        }
+    };
     let mut level = Level::None;
     let mut granted: Vec<&str> = Vec::new();
     let mut shown = false;
     if s.role == Role::Admin {
-        because.push("Role admin: edit in every environment and every flag, always".to_string());
+        note(&|| "Role admin: edit in every environment and every flag, always".to_string());
         level = Level::Edit;
         granted.extend(all.iter().map(String::as_str));
         shown = true;
     }
     if s.is_creator && s.role != Role::EndUser {
-        because.push("Creator of this app: edit in every environment".to_string());
+        note(&|| "Creator of this app: edit in every environment".to_string());
         level = Level::Edit;
         granted.extend(all.iter().map(String::as_str));
         shown = true;
     }
     for g in s.grants {
-        because.push(describe(g));
+        note(&|| describe(g));
         level = level.max(g.access);
         shown |= !g.hide_from_dashboard;
         if g.environments.is_empty() {
@@ -229,15 +244,15 @@ pub fn decide(s: &Subject, envs: &[Environment]) -> Decision {
         }
     }
     if s.role == Role::EndUser && level == Level::Edit {
-        because.push("Role end-user: view at most".to_string());
+        note(&|| "Role end-user: view at most".to_string());
         level = Level::View;
     }
     if level == Level::None {
-        because.push("No permission of the user's groups covers this app".to_string());
+        note(&|| "No permission of the user's groups covers this app".to_string());
     }
     let flags = Flags::combined(s.role, s.groups);
     for name in Flags::NAMES {
-        because.push(flag_reason(s.role, s.groups, name));
+        note(&|| flag_reason(s.role, s.groups, name));
     }
     // The expanded union, in priority order, `released` last; names of
     // environments that no longer exist fall away.

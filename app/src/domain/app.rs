@@ -68,8 +68,7 @@ pub struct Dashboard {
     pub apps: Vec<DashboardApp>,
     /// From 1.
     pub page: i64,
-    pub pages: i64,
-    pub total: i64,
+    pub has_next: bool,
     /// Why the user may not create apps, if they may not.
     pub create_refusal: Option<String>,
 }

@@ -60,11 +60,11 @@ fn AppList(
         + Copy
         + 'static,
 ) -> impl IntoView {
-    let pager = (d.pages > 1).then(|| view! {
+    let pager = (d.page > 1 || d.has_next).then(|| view! {
         <nav class="pager" aria-label="Pages">
             {(d.page > 1).then(|| view! { <a rel="prev" href=format!("/?page={}", d.page - 1)>"Previous"</a> })}
-            <span>{format!("Page {} of {} ({} apps)", d.page, d.pages, d.total)}</span>
-            {(d.page < d.pages).then(|| view! { <a rel="next" href=format!("/?page={}", d.page + 1)>"Next"</a> })}
+            <span>{format!("Page {}", d.page)}</span>
+            {d.has_next.then(|| view! { <a rel="next" href=format!("/?page={}", d.page + 1)>"Next"</a> })}
         </nav>
     });
     let table = if d.apps.is_empty() {

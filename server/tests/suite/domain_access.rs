@@ -1,7 +1,9 @@
 //! Table tests of the access function (SPEC P3–P8, P10): the reference's
 //! five worked examples, every combination rule, and a generated table
 //! checked against a second, independently written oracle.
-use app::domain::access::{decide, Access, Flags, Grant, GroupFlags, Level, Subject, RELEASED};
+use app::domain::access::{
+    decide, explain, Access, Decision, Flags, Grant, GroupFlags, Level, Subject, RELEASED,
+};
 use app::domain::environment::{Environment, DEFAULT_ENVIRONMENTS};
 use app::domain::lifecycle::{refusal, VersionAction, VersionFacts, VersionStatus};
 use app::domain::user::Role;
@@ -275,7 +277,7 @@ fn p4_p6_environments_union_none_listed_means_all_released_independent() {
 fn p6_creator_admin_no_permission_and_end_user_limits() {
     let e = envs();
     let run = |role, is_creator, grants: &[Grant]| {
-        decide(
+        explain(
             &Subject {
                 role,
                 is_creator,
@@ -352,7 +354,7 @@ fn p3_flags_are_the_union_admin_all_end_user_none() {
     );
     assert_eq!(role_default(Role::Builder).flags, Flags::ALL);
     // B6: each flag is explained with the groups that grant it.
-    let d = decide(
+    let d = explain(
         &Subject {
             role: Role::Builder,
             is_creator: false,
@@ -378,7 +380,7 @@ fn b6_because_names_each_group_and_permission() {
         grant("QA", Level::View, &["staging", RELEASED], false),
         grant("builder", Level::Edit, &[], true),
     ];
-    let d = decide(
+    let d = explain(
         &Subject {
             role: Role::Builder,
             is_creator: true,
@@ -506,6 +508,21 @@ fn p6_p8_generated_table_agrees_with_the_oracle() {
                         .iter()
                         .map(|(lv, l)| grant("g", *lv, l, false))
                         .collect();
+                    let subject = Subject {
+                        role,
+                        is_creator: creator,
+                        groups: &groups,
+                        grants: &grants,
+                    };
+                    let d = explain(&subject, &e);
+                    assert_eq!(
+                        decide(&subject, &e),
+                        Decision {
+                            because: vec![],
+                            ..d
+                        },
+                        "decide and explain agree"
+                    );
                     let a = decide(
                         &Subject {
                             role,

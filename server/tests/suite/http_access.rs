@@ -13,6 +13,7 @@ both_backends!(
     p6_hidden_listed_and_creator,
     p4_deleting_an_app_empties_permissions,
     b6_explain_access,
+    p6_dashboard_pages_of_fifty,
 );
 
 async fn groups(app: &TestApp, admin: &reqwest::Client) -> Vec<Value> {
@@ -1131,4 +1132,37 @@ async fn b6_explain_access(b: Backend) {
         None,
     )
     .await;
+}
+
+async fn p6_dashboard_pages_of_fifty(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin().await;
+    let mut ids = Vec::new();
+    for i in 0..52 {
+        ids.push(new_app(&app, &admin, &format!("App {i:02}")).await.0);
+    }
+    remove_builder_default(&app, &admin).await;
+    let (vic_id, vic) = app.user(&admin, "vic@example.com", "builder").await;
+    let g = new_group(&app, &admin, "Some").await;
+    assert_eq!(add_member(&app, &admin, &g, &vic_id).await.status(), 204);
+    // Vic sees 51 of the 52 apps: a page of 50, then one.
+    let r = permit(
+        &app,
+        &admin,
+        &g,
+        json!({"apps": ids[1..].to_vec(), "access": "view"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let rows = |html: &str| html.matches("<tr data-app=").count();
+    let first = app.page(&vic, "/").await.text().await.unwrap();
+    assert_eq!(rows(&first), 50);
+    assert!(first.contains("App 01") && !first.contains("App 00"));
+    assert!(
+        first.contains("href=\"/?page=2\""),
+        "a link to the next page"
+    );
+    let second = app.page(&vic, "/?page=2").await.text().await.unwrap();
+    assert_eq!(rows(&second), 1);
+    assert!(second.contains("App 51") && !second.contains("href=\"/?page=3\""));
 }
