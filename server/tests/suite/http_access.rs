@@ -16,6 +16,18 @@ both_backends!(
     p6_dashboard_pages_of_fifty,
 );
 
+/// Asserts a 403 or 409 whose message names `what`.
+async fn refused_naming(r: reqwest::Response, status: u16, what: &str) {
+    let code = if status == 403 {
+        "forbidden"
+    } else {
+        "conflict"
+    };
+    let body = assert_error(r, status, code, None).await;
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains(what), "{what} in {message}");
+}
+
 async fn groups(app: &TestApp, admin: &reqwest::Client) -> Vec<Value> {
     let r = app.get(admin, "/api/v1/groups").await;
     assert_eq!(r.status(), 200);
@@ -410,7 +422,7 @@ async fn p3_p4_end_user_rules_and_permission_input(b: Backend) {
     let preview = new_group(&app, &admin, "Preview").await;
     assert_eq!(add_member(&app, &admin, &preview, &eve).await.status(), 204);
     // A group holding an end-user gets no flag and no edit permission.
-    let body = assert_error(
+    refused_naming(
         app.patch(
             &admin,
             &format!("/api/v1/groups/{preview}"),
@@ -418,17 +430,9 @@ async fn p3_p4_end_user_rules_and_permission_input(b: Backend) {
         )
         .await,
         409,
-        "conflict",
-        None,
+        "Preview",
     )
     .await;
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Preview"),
-        "{body}"
-    );
     assert_error(
         permit(
             &app,
@@ -477,17 +481,7 @@ async fn p3_p4_end_user_rules_and_permission_input(b: Backend) {
         .status(),
         200
     );
-    let body = assert_error(
-        add_member(&app, &admin, &leads, &eve).await,
-        409,
-        "conflict",
-        None,
-    )
-    .await;
-    assert!(
-        body["error"]["message"].as_str().unwrap().contains("Leads"),
-        "{body}"
-    );
+    refused_naming(add_member(&app, &admin, &leads, &eve).await, 409, "Leads").await;
     let editors = new_group(&app, &admin, "Editors").await;
     let r = permit(
         &app,
@@ -668,7 +662,7 @@ async fn p7_p8_builder_restricted_to_staging(b: Backend) {
     )
     .await;
     // No edits, no new versions, no deleting in development.
-    let body = assert_error(
+    refused_naming(
         app.patch(
             &bob,
             &format!("/api/v1/apps/{app_id}/versions/{v2}"),
@@ -676,17 +670,9 @@ async fn p7_p8_builder_restricted_to_staging(b: Backend) {
         )
         .await,
         403,
-        "forbidden",
-        None,
+        "development",
     )
     .await;
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("development"),
-        "{body}"
-    );
     assert_error(
         app.post(
             &bob,
@@ -722,20 +708,12 @@ async fn p7_p8_builder_restricted_to_staging(b: Backend) {
         .status(),
         200
     );
-    let body = assert_error(
+    refused_naming(
         promote(&app, &bob, &app_id, &v1, "staging").await,
         403,
-        "forbidden",
-        None,
+        "Promote",
     )
     .await;
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Promote"),
-        "{body}"
-    );
     assert_eq!(
         app.patch(
             &admin,
@@ -782,6 +760,54 @@ async fn p7_p8_builder_restricted_to_staging(b: Backend) {
         .filter(|a| *a == "version.promote")
         .count();
     assert_eq!(promotes, 2, "the admin's and Bob's");
+    // With edit in production too, the release flag decides (P8).
+    let prod = new_group(&app, &admin, "Production team").await;
+    let r = permit(
+        &app,
+        &admin,
+        &prod,
+        json!({"apps": [app_id], "access": "edit", "environments": ["production"]}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(add_member(&app, &admin, &prod, &bob_id).await.status(), 204);
+    let flags = |on: bool| json!({"flags": {"release": on, "app_delete": on}});
+    let builder_path = format!("/api/v1/groups/{builder_group}");
+    assert_eq!(
+        app.patch(&admin, &builder_path, flags(false))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        access_of(&app, &bob, &app_id).await["can"]["release"],
+        false
+    );
+    refused_naming(
+        act(&app, &bob, &app_id, &v1, "release").await,
+        403,
+        "Release",
+    )
+    .await;
+    // The app_delete flag gates deleting the app, even with edit access.
+    refused_naming(
+        app.delete(&bob, &format!("/api/v1/apps/{app_id}")).await,
+        403,
+        "App delete",
+    )
+    .await;
+    assert_eq!(
+        app.patch(&admin, &builder_path, flags(true)).await.status(),
+        200
+    );
+    assert_eq!(access_of(&app, &bob, &app_id).await["can"]["release"], true);
+    assert_eq!(act(&app, &bob, &app_id, &v1, "release").await.status(), 200);
+    assert_eq!(
+        app.delete(&bob, &format!("/api/v1/apps/{app_id}"))
+            .await
+            .status(),
+        204
+    );
 }
 
 async fn p7_viewer_end_user_preview_and_no_group(b: Backend) {
