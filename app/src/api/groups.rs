@@ -59,7 +59,7 @@ pub async fn load_group(id: String) -> Result<GroupPage, AppError> {
 #[server(endpoint = "create_group")]
 pub async fn create_group(name: String) -> Result<GroupView, AppError> {
     let (db, admin) = super::context::user().await?;
-    let g = crate::backend::groups::create(&db, &admin, &name).await?;
+    let g = crate::backend::groups::create(&db, &admin, Ok(&name)).await?;
     super::context::redirect(&format!("/admin/groups/{}", g.id));
     Ok(g)
 }
@@ -106,9 +106,6 @@ pub async fn set_group_member(
     joining: String,
 ) -> Result<(), AppError> {
     let (db, admin) = super::context::user().await?;
-    if user_id.is_empty() {
-        return Err(AppError::invalid("user_id", "Choose a user"));
-    }
     crate::backend::groups::set_member(&db, &admin, &id, &user_id, joining == "true").await
 }
 

@@ -4,10 +4,10 @@ use super::access::{dashboard_binds, dashboard_condition, flags_of, of_app, User
 use super::audit;
 use super::db::{is_unique_violation, Db, Tx};
 use super::{clock, environments};
-use crate::domain::access::{Access, Level};
+use crate::domain::access::{Access, Level, RELEASED};
 use crate::domain::app::{AccessView, AppView, Dashboard, DashboardApp, VersionView};
 use crate::domain::environment::Environment;
-use crate::domain::lifecycle::{AppName, Slug, VersionStatus, DEVELOPMENT};
+use crate::domain::lifecycle::{listed_in, AppName, Slug, VersionStatus, DEVELOPMENT};
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
 use serde_json::json;
@@ -90,6 +90,9 @@ pub async fn list_page(
         q = q.bind(limit + 1).bind(offset);
     }
     let mut rows = q.fetch_all(&db.pool).await?;
+    if rows.is_empty() {
+        return Ok((Vec::new(), false));
+    }
     let more = page.is_some_and(|(limit, _)| rows.len() as i64 > limit);
     if let Some((limit, _)) = page {
         rows.truncate(limit as usize);
@@ -307,6 +310,13 @@ pub async fn delete(db: &Db, user: &User, app_id: &str) -> AppResult<()> {
         ));
     }
     let mut tx = db.begin().await?;
+    if db.backend == super::db::Backend::Postgres {
+        // Waits for a permission being added with this app, then takes it.
+        sqlx::query("SELECT id FROM apps WHERE id = $1 FOR UPDATE")
+            .bind(app_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     // P4: the app leaves every permission; one whose list becomes empty
     // goes too, rather than widening to "all apps".
     let emptied: Vec<String> = sqlx::query(
@@ -356,7 +366,8 @@ pub const DASHBOARD_PAGE: i64 = 50;
 /// One page (from 1) of the dashboard: the apps the user may see, each with
 /// its released version and where each of its versions is.
 pub async fn dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard> {
-    let page = page.max(1);
+    // Far beyond any real page, and safe from overflow.
+    let page = page.clamp(1, 1_000_000);
     let (apps, has_next) = list_page(
         db,
         user,
@@ -390,15 +401,30 @@ pub async fn dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard> 
         }
     }
     let flags = flags_of(db, user).await?;
+    let envs = environments::list(db).await?;
     Ok(Dashboard {
         apps: apps
             .into_iter()
             .map(|app| {
                 let (released_version, released_at) = released.remove(&app.id).unwrap_or_default();
+                // Only the versions the user may list somewhere (V9, P7).
+                let listable = |env: &str| {
+                    app.access
+                        .environments
+                        .iter()
+                        .filter(|e| e.as_str() != RELEASED)
+                        .any(|l| listed_in(&envs, env, l))
+                };
+                let versions = versions
+                    .remove(&app.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|(_, env)| listable(env))
+                    .collect();
                 DashboardApp {
                     released_version,
                     released_at,
-                    versions: versions.remove(&app.id).unwrap_or_default(),
+                    versions,
                     app,
                 }
             })

@@ -72,13 +72,14 @@ pub(super) async fn custom_groups_of(
     backend: Backend,
     user_id: &str,
 ) -> AppResult<Vec<GroupFacts>> {
-    let ids: Vec<String> = sqlx::query("SELECT group_id FROM group_members WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|r| r.get("group_id"))
-        .collect();
+    let ids: Vec<String> =
+        sqlx::query("SELECT group_id FROM group_members WHERE user_id = $1 ORDER BY group_id")
+            .bind(user_id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| r.get("group_id"))
+            .collect();
     let mut all = Vec::with_capacity(ids.len());
     for id in ids {
         all.push(facts(tx, backend, &id).await?);
@@ -207,9 +208,10 @@ pub async fn get(db: &Db, admin: &User, id: &str) -> AppResult<GroupView> {
 
 const DUPLICATE_NAME: &str = "A group with this name already exists";
 
-pub async fn create(db: &Db, admin: &User, name: &str) -> AppResult<GroupView> {
+/// The name arrives unparsed so a non-admin is refused (403) before any 422.
+pub async fn create(db: &Db, admin: &User, name: AppResult<&str>) -> AppResult<GroupView> {
     require_admin(admin)?;
-    let name = GroupName::parse(name)?;
+    let name = GroupName::parse(name?)?;
     let id = clock::new_id();
     let mut tx = db.begin().await?;
     let inserted =
@@ -325,12 +327,6 @@ pub async fn delete(db: &Db, admin: &User, id: &str) -> AppResult<()> {
     Ok(())
 }
 
-async fn member(db: &Db, user_id: &str) -> AppResult<User> {
-    super::users::find(db, user_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such user"))
-}
-
 /// Adds (`joining`) or removes a member of a custom group. Doing what is
 /// already so changes nothing and records nothing.
 pub async fn set_member(
@@ -341,9 +337,12 @@ pub async fn set_member(
     joining: bool,
 ) -> AppResult<()> {
     require_admin(admin)?;
+    if user_id.is_empty() {
+        return Err(AppError::invalid("user_id", "Choose a user"));
+    }
     let mut tx = db.begin().await?;
+    let user = super::users::lock(&mut tx, db.backend, user_id).await?;
     let g = facts(&mut tx, db.backend, group_id).await?;
-    let user = member(db, user_id).await?;
     if let Some(reason) = membership_refusal(&g, user.role, joining) {
         return Err(AppError::conflict(reason));
     }
@@ -410,21 +409,16 @@ pub async fn add_permission(
     let mut tx = db.begin().await?;
     let g = facts(&mut tx, db.backend, group_id).await?;
     let input = input?;
-    let known: Vec<String> = environments::list(db)
-        .await?
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
-    let p = NewPermission::parse(
-        input.apps,
-        input.access.as_deref(),
-        input.environments,
-        input.hide_from_dashboard,
-        &known,
-    )?;
-    if let Apps::List(ids) = &p.apps {
+    // Unknown apps are an `apps` error, named before any later field; the
+    // key-share lock keeps a listed app from being deleted meanwhile.
+    if let Some(Apps::List(ids)) = &input.apps {
+        let lock = if db.backend == Backend::Postgres {
+            " FOR KEY SHARE"
+        } else {
+            ""
+        };
         for app_id in ids {
-            let exists = sqlx::query("SELECT 1 AS x FROM apps WHERE id = $1")
+            let exists = sqlx::query(&format!("SELECT id FROM apps WHERE id = $1{lock}"))
                 .bind(app_id)
                 .fetch_optional(&mut *tx)
                 .await?
@@ -437,6 +431,18 @@ pub async fn add_permission(
             }
         }
     }
+    let known: Vec<String> = environments::list(db)
+        .await?
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    let p = NewPermission::parse(
+        input.apps,
+        input.access.as_deref(),
+        input.environments,
+        input.hide_from_dashboard,
+        &known,
+    )?;
     if let Some(reason) = permission_refusal(&g, p.access) {
         return Err(AppError::conflict(reason));
     }

@@ -1,6 +1,6 @@
 //! User administration (SPEC P1; admin only, P9) and user look-ups.
 use super::audit;
-use super::db::{is_unique_violation, Db, Tx};
+use super::db::{is_unique_violation, Backend, Db, Tx};
 use super::{clock, passwords};
 use crate::domain::access::administer_denied;
 use crate::domain::group::role_change_refusal;
@@ -65,6 +65,25 @@ pub(super) async fn insert(
         Err(e) if is_unique_violation(&e) => Err(AppError::conflict(DUPLICATE_EMAIL)),
         other => other.map(|_| user).map_err(AppError::from),
     }
+}
+
+/// Reads the user inside `tx`, locked on PostgreSQL, so a role change and a
+/// group membership change of the same user run one after the other (P3).
+/// Lock order everywhere: the user, then groups.
+pub(super) async fn lock(tx: &mut Tx, backend: Backend, id: &str) -> AppResult<User> {
+    let lock = if backend == Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1{lock}"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref()
+        .map(from_row)
+        .transpose()?
+        .ok_or_else(|| AppError::not_found("No such user"))
 }
 
 pub async fn find(db: &Db, id: &str) -> AppResult<Option<User>> {
@@ -134,15 +153,7 @@ pub async fn update(
     require_admin(actor)?;
     let change = UserChange::parse(name, role, active)?;
     let mut tx = db.begin().await?;
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let before = row
-        .as_ref()
-        .map(from_row)
-        .transpose()?
-        .ok_or_else(|| AppError::not_found("No such user"))?;
+    let before = lock(&mut tx, db.backend, id).await?;
     let admins = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND active = 1")
         .fetch_one(&mut *tx)
         .await?

@@ -234,6 +234,11 @@ fn combine(s: &Subject, envs: &[Environment], explain: bool) -> Decision {
         shown = true;
     }
     for g in s.grants {
+        // A permission whose environments have all gone grants nothing; it
+        // never widens to "all" (P4).
+        if !g.environments.is_empty() && !g.environments.iter().any(|e| all.contains(e)) {
+            continue;
+        }
         note(&|| describe(g));
         level = level.max(g.access);
         shown |= !g.hide_from_dashboard;

@@ -131,10 +131,15 @@ impl NewPermission {
                     "Choose at least one app, or all apps",
                 ))
             }
-            Some(Apps::List(mut ids)) => {
-                ids.sort();
-                ids.dedup();
-                Apps::List(ids)
+            Some(Apps::List(ids)) => {
+                // Echoed as posted, each id once.
+                let mut once: Vec<String> = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if !once.contains(&id) {
+                        once.push(id);
+                    }
+                }
+                Apps::List(once)
             }
             Some(Apps::All) => Apps::All,
         };

@@ -43,7 +43,7 @@ async fn create(
     State(s): State<AppState>,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<GroupView>)> {
-    let g = groups::create(&s.db, &c.user, body.required("name")?).await?;
+    let g = groups::create(&s.db, &c.user, body.required("name")).await?;
     Ok((StatusCode::CREATED, Json(g)))
 }
 

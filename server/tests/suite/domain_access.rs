@@ -255,6 +255,13 @@ fn p4_p6_environments_union_none_listed_means_all_released_independent() {
             "{lists:?}"
         );
     }
+    // A permission whose every environment has gone grants nothing at all.
+    let gone = access(
+        Role::Builder,
+        &[],
+        &[grant("g", Level::Edit, &["qa"], false)],
+    );
+    assert_eq!(gone.level, Level::None);
     let prod = access(
         Role::Builder,
         &[],

@@ -14,6 +14,7 @@ both_backends!(
     p4_deleting_an_app_empties_permissions,
     b6_explain_access,
     p6_dashboard_pages_of_fifty,
+    p3_role_change_and_joining_race_keeps_end_users_out,
 );
 
 /// Asserts a 403 or 409 whose message names `what`.
@@ -370,6 +371,13 @@ async fn p2_p3_groups_flags_and_role_groups(b: Backend) {
     )
     .await;
     assert_error(
+        app.post(&bob, "/api/v1/groups", json!({"name": 5})).await,
+        403,
+        "forbidden",
+        None,
+    )
+    .await;
+    assert_error(
         app.post(&bob, "/api/v1/groups", json!({"name": "Mine"}))
             .await,
         403,
@@ -557,6 +565,7 @@ async fn p3_p4_end_user_rules_and_permission_input(b: Backend) {
         (json!({"apps": [], "access": "view"}), "apps"),
         (json!({"apps": "some", "access": "view"}), "apps"),
         (json!({"apps": ["no-such-app"], "access": "view"}), "apps"),
+        (json!({"apps": ["no-such-app"], "access": "admin"}), "apps"),
         (json!({"apps": "all", "access": "admin"}), "access"),
         (
             json!({"apps": "all", "access": "view", "environments": ["qa"]}),
@@ -626,6 +635,10 @@ async fn p7_p8_builder_restricted_to_staging(b: Backend) {
         a["can"],
         json!({"edit": false, "create_version": false, "promote": true, "release": false, "open_released": false})
     );
+    // The dashboard shows only the versions Bob may list: v1 (staging),
+    // not the draft v2 in development.
+    let html = app.page(&bob, "/").await.text().await.unwrap();
+    assert_eq!(html.matches("class=\"version-chip\"").count(), 1, "{html}");
     // Open and list in staging; development and production are refused (403).
     let listed: Vec<Value> = versions(&app, &bob, &app_id, "staging")
         .await
@@ -1004,16 +1017,18 @@ async fn p6_hidden_listed_and_creator(b: Backend) {
     };
     assert!(names(app.get(&vic, "/api/v1/apps").await.json().await.unwrap()).is_empty());
     // ...until one covering permission does not hide it.
+    // The answer echoes the apps as posted, each once.
+    let r = permit(
+        &app,
+        &admin,
+        &g,
+        json!({"apps": [stock, orders, stock], "access": "view", "environments": ["released"]}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
     assert_eq!(
-        permit(
-            &app,
-            &admin,
-            &g,
-            json!({"apps": [orders, stock], "access": "view", "environments": ["released"]})
-        )
-        .await
-        .status(),
-        201
+        r.json::<Value>().await.unwrap()["apps"],
+        json!([stock, orders])
     );
     assert_eq!(
         names(app.get(&vic, "/api/v1/apps").await.json().await.unwrap()),
@@ -1188,7 +1203,51 @@ async fn p6_dashboard_pages_of_fifty(b: Backend) {
         first.contains("href=\"/?page=2\""),
         "a link to the next page"
     );
+    // Past the end, and absurdly far: an empty page, not an error.
+    for path in ["/?page=3", "/?page=9223372036854775807"] {
+        let r = app.page(&vic, path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.text().await.unwrap().contains("No apps yet."), "{path}");
+    }
     let second = app.page(&vic, "/?page=2").await.text().await.unwrap();
     assert_eq!(rows(&second), 1);
     assert!(second.contains("App 51") && !second.contains("href=\"/?page=3\""));
+}
+
+async fn p3_role_change_and_joining_race_keeps_end_users_out(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin().await;
+    let (_, other) = app.user(&admin, "second-admin@example.com", "admin").await;
+    for i in 0..8 {
+        let (uid, _) = app
+            .user(&admin, &format!("u{i}@example.com"), "builder")
+            .await;
+        let g = new_group(&app, &admin, &format!("Leads {i}")).await;
+        let r = app
+            .patch(
+                &admin,
+                &format!("/api/v1/groups/{g}"),
+                json!({"flags": {"promote": true}}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        // One admin adds the builder to a group with flags while another
+        // makes them an end-user: one of the two must be refused.
+        let user_path = format!("/api/v1/users/{uid}");
+        let (joined, demoted) = tokio::join!(
+            add_member(&app, &admin, &g, &uid),
+            app.patch(&other, &user_path, json!({"role": "end-user"}))
+        );
+        let ok = (joined.status() == 204, demoted.status() == 200);
+        assert!(
+            ok == (true, false) || ok == (false, true),
+            "round {i}: {ok:?}"
+        );
+        let members = group(&app, &admin, &format!("Leads {i}")).await["members"].clone();
+        assert_eq!(
+            members.as_array().unwrap().len(),
+            ok.0 as usize,
+            "round {i}"
+        );
+    }
 }
