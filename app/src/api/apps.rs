@@ -123,16 +123,11 @@ pub async fn promote_version(
     from: String,
 ) -> Result<VersionView, AppError> {
     let (db, user) = super::context::user().await?;
-    let v = crate::backend::versions::promote(&db, &user, &app_id, &version_id, Ok(Some(&from)))
-        .await?;
-    // Follow the version when the user may see where it went; a builder
-    // restricted to staging stays on staging.
-    let found = crate::backend::apps::find(&db, &user, &app_id).await?;
-    let env = if found.access.has(&v.environment) {
-        &v.environment
-    } else {
-        &from
-    };
+    let (v, followable) =
+        crate::backend::versions::promote(&db, &user, &app_id, &version_id, Ok(Some(&from)))
+            .await?;
+    // A builder restricted to staging stays on staging.
+    let env = if followable { &v.environment } else { &from };
     super::context::redirect(&format!("/build/{app_id}?env={env}"));
     Ok(v)
 }

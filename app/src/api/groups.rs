@@ -1,40 +1,8 @@
 //! Groups, members, permissions and the access explanation for the admin
 //! pages. Forms send checked boxes as `name[]` lists.
-use crate::domain::group::GroupView;
-use crate::domain::user::User;
+use crate::domain::group::{Choices, GroupPage, GroupView};
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// What the page of one group needs: the group, and the users, apps and
-/// environments its forms choose from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GroupPage {
-    pub group: GroupView,
-    pub users: Vec<User>,
-    /// (id, name) of every app, by name.
-    pub apps: Vec<(String, String)>,
-    pub environments: Vec<String>,
-}
-
-#[cfg(feature = "ssr")]
-async fn apps_and_envs(
-    db: &crate::backend::Db,
-    admin: &User,
-) -> Result<(Vec<(String, String)>, Vec<String>), AppError> {
-    let apps = crate::backend::apps::list(db, admin)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.name))
-        .collect();
-    let mut envs: Vec<String> = crate::backend::environments::list(db)
-        .await?
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
-    envs.push(crate::domain::access::RELEASED.to_string());
-    Ok((apps, envs))
-}
 
 #[server(endpoint = "list_groups")]
 pub async fn list_groups() -> Result<Vec<GroupView>, AppError> {
@@ -45,15 +13,7 @@ pub async fn list_groups() -> Result<Vec<GroupView>, AppError> {
 #[server(endpoint = "load_group")]
 pub async fn load_group(id: String) -> Result<GroupPage, AppError> {
     let (db, admin) = super::context::user().await?;
-    let group = crate::backend::groups::get(&db, &admin, &id).await?;
-    let users = crate::backend::users::list(&db, &admin).await?;
-    let (apps, environments) = apps_and_envs(&db, &admin).await?;
-    Ok(GroupPage {
-        group,
-        users,
-        apps,
-        environments,
-    })
+    crate::backend::groups::page(&db, &admin, &id).await
 }
 
 #[server(endpoint = "create_group")]
@@ -141,19 +101,10 @@ pub async fn remove_app_permission(id: String, permission_id: String) -> Result<
     crate::backend::groups::remove_permission(&db, &admin, &id, &permission_id).await
 }
 
-/// What the explain page offers: users and apps to pick from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Choices {
-    pub users: Vec<User>,
-    pub apps: Vec<(String, String)>,
-}
-
 #[server(endpoint = "explain_choices")]
 pub async fn explain_choices() -> Result<Choices, AppError> {
     let (db, admin) = super::context::user().await?;
-    let users = crate::backend::users::list(&db, &admin).await?;
-    let (apps, _) = apps_and_envs(&db, &admin).await?;
-    Ok(Choices { users, apps })
+    crate::backend::groups::choices(&db, &admin).await
 }
 
 #[server(endpoint = "explain_access")]

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 const USER_GROUPS: &str =
     "SELECT id FROM groups WHERE role = $1 UNION SELECT group_id FROM group_members WHERE user_id = $2";
 
-const FLAG_COLUMNS: &str =
+pub(super) const FLAG_COLUMNS: &str =
     "app_create, app_delete, promote, release, manage_data_sources, manage_constants";
 
 pub(super) fn flags_of_row(r: &sqlx::any::AnyRow) -> Flags {
@@ -27,10 +27,6 @@ pub(super) fn flags_of_row(r: &sqlx::any::AnyRow) -> Flags {
         f.set(n, r.get::<i64, _>(n) != 0);
     }
     f
-}
-
-pub(super) fn flag_columns() -> &'static str {
-    FLAG_COLUMNS
 }
 
 async fn groups_of(db: &Db, user: &User) -> AppResult<Vec<GroupFlags>> {
@@ -77,6 +73,8 @@ impl UserGrants {
                 .join(", ")
         });
         let only_app = match &marks {
+            // No apps: only the all-apps permissions (PostgreSQL refuses `IN ()`).
+            Some(m) if m.is_empty() => " AND p.all_apps = 1".to_string(),
             Some(m) => format!(
                 " AND (p.all_apps = 1 OR p.id IN (SELECT permission_id FROM app_permission_apps WHERE app_id IN ({m})))"
             ),
@@ -131,7 +129,11 @@ impl UserGrants {
         for a in apps.unwrap_or_default() {
             q = q.bind(a);
         }
-        let listed = q.fetch_all(&db.pool).await?;
+        let listed = if marks.as_ref().is_some_and(|m| m.is_empty()) {
+            Vec::new()
+        } else {
+            q.fetch_all(&db.pool).await?
+        };
         let by_id: HashMap<&str, &Grant> = grants
             .iter()
             .map(|g| (g.permission_id.as_str(), g))
@@ -154,6 +156,11 @@ impl UserGrants {
             all_apps,
             by_app,
         })
+    }
+
+    /// The user's combined flags (P3).
+    pub fn flags(&self) -> Flags {
+        Flags::combined(self.role, &self.groups)
     }
 
     /// The user's access to one app created by `created_by`; with

@@ -4,10 +4,12 @@ use super::access::{dashboard_binds, dashboard_condition, flags_of, of_app, User
 use super::audit;
 use super::db::{is_unique_violation, Db, Tx};
 use super::{clock, environments};
-use crate::domain::access::{Access, Level, RELEASED};
+use crate::domain::access::{Access, Flags, Level, RELEASED};
 use crate::domain::app::{AccessView, AppView, Dashboard, DashboardApp, VersionView};
 use crate::domain::environment::Environment;
-use crate::domain::lifecycle::{listed_in, AppName, Slug, VersionStatus, DEVELOPMENT};
+use crate::domain::lifecycle::{
+    listed_in, AppName, Slug, VersionAction, VersionStatus, DEVELOPMENT,
+};
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
 use serde_json::json;
@@ -27,6 +29,17 @@ pub struct Found {
     pub app: AppView,
     pub access: Access,
     pub envs: Vec<Environment>,
+}
+
+impl Found {
+    /// 403 naming the missing permission when the caller may not do
+    /// `action` to a version in `version_env` (P8).
+    pub fn require(&self, action: VersionAction, version_env: &str) -> AppResult<()> {
+        match self.access.denial(action, version_env, &self.envs) {
+            Some(reason) => Err(AppError::forbidden(reason)),
+            None => Ok(()),
+        }
+    }
 }
 
 fn view(r: &AnyRow, access: &Access, envs: &[Environment]) -> AppView {
@@ -63,14 +76,21 @@ pub async fn find(db: &Db, user: &User, app_id: &str) -> AppResult<Found> {
     })
 }
 
-/// A page of the apps the user sees on the dashboard (P6), by name, and
-/// how many there are in all. The filter runs in SQL.
-pub async fn list_page(
+/// The apps the user sees on the dashboard (P6), by name: all of them, or
+/// a page of them.
+struct Listed {
+    apps: Vec<AppView>,
+    has_next: bool,
+    flags: Flags,
+}
+
+/// The filter runs in SQL; only the listed apps' permissions are read.
+async fn list_page(
     db: &Db,
     user: &User,
+    envs: &[Environment],
     page: Option<(i64, i64)>,
-) -> AppResult<(Vec<AppView>, bool)> {
-    let envs = environments::list(db).await?;
+) -> AppResult<Listed> {
     let condition = dashboard_condition();
     let (role, id, admin, creator) = dashboard_binds(user);
     // One row more than the page tells whether another page follows,
@@ -90,9 +110,6 @@ pub async fn list_page(
         q = q.bind(limit + 1).bind(offset);
     }
     let mut rows = q.fetch_all(&db.pool).await?;
-    if rows.is_empty() {
-        return Ok((Vec::new(), false));
-    }
     let more = page.is_some_and(|(limit, _)| rows.len() as i64 > limit);
     if let Some((limit, _)) = page {
         rows.truncate(limit as usize);
@@ -109,17 +126,22 @@ pub async fn list_page(
             let created_by: String = r.get("created_by");
             view(
                 r,
-                &grants.decide(app_id, &created_by, &envs, false).access,
-                &envs,
+                &grants.decide(app_id, &created_by, envs, false).access,
+                envs,
             )
         })
         .collect();
-    Ok((apps, more))
+    Ok(Listed {
+        apps,
+        has_next: more,
+        flags: grants.flags(),
+    })
 }
 
 /// `GET /apps`: every app the caller sees on the dashboard, by name.
 pub async fn list(db: &Db, user: &User) -> AppResult<Vec<AppView>> {
-    Ok(list_page(db, user, None).await?.0)
+    let envs = environments::list(db).await?;
+    Ok(list_page(db, user, &envs, None).await?.apps)
 }
 
 async fn slug_taken(tx: &mut Tx, slug: &Slug) -> AppResult<bool> {
@@ -368,9 +390,15 @@ pub const DASHBOARD_PAGE: i64 = 50;
 pub async fn dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard> {
     // Far beyond any real page, and safe from overflow.
     let page = page.clamp(1, 1_000_000);
-    let (apps, has_next) = list_page(
+    let envs = environments::list(db).await?;
+    let Listed {
+        apps,
+        has_next,
+        flags,
+    } = list_page(
         db,
         user,
+        &envs,
         Some((DASHBOARD_PAGE, (page - 1) * DASHBOARD_PAGE)),
     )
     .await?;
@@ -400,8 +428,6 @@ pub async fn dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard> 
                 .push((r.get("name"), r.get("environment")));
         }
     }
-    let flags = flags_of(db, user).await?;
-    let envs = environments::list(db).await?;
     Ok(Dashboard {
         apps: apps
             .into_iter()

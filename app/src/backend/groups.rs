@@ -1,18 +1,20 @@
 //! Groups, their members, flags and app permissions (SPEC P2–P5; admin
 //! only, P9). The end-user rules are decided by `domain::group`.
-use super::access::{flag_columns, flags_of_row};
+use super::access::{flags_of_row, FLAG_COLUMNS};
 use super::audit;
 use super::db::{is_unique_violation, Backend, Db, Tx};
 use super::users::require_admin;
 use super::{clock, environments};
-use crate::domain::access::Level;
+use crate::domain::access::{Level, RELEASED};
 use crate::domain::group::{
     group_change_refusal, group_delete_refusal, membership_refusal, permission_refusal, Apps,
-    FlagsChange, GroupFacts, GroupKind, GroupName, GroupView, NewPermission, PermissionView,
+    Choices, FlagsChange, GroupFacts, GroupKind, GroupName, GroupPage, GroupView, NewPermission,
+    PermissionView,
 };
 use crate::domain::user::{Role, User};
 use crate::error::{AppError, AppResult};
 use serde_json::json;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::HashMap;
 
@@ -31,8 +33,7 @@ async fn facts(tx: &mut Tx, backend: Backend, group_id: &str) -> AppResult<Group
         ""
     };
     let row = sqlx::query(&format!(
-        "SELECT name, role, {} FROM groups WHERE id = $1{lock}",
-        flag_columns()
+        "SELECT name, role, {FLAG_COLUMNS} FROM groups WHERE id = $1{lock}"
     ))
     .bind(group_id)
     .fetch_optional(&mut **tx)
@@ -87,26 +88,47 @@ pub(super) async fn custom_groups_of(
     Ok(all)
 }
 
-/// Every group, role groups first (admin, builder, end-user), then custom
-/// ones by name; `only` narrows to one.
-async fn load(db: &Db, only: Option<&str>) -> AppResult<Vec<GroupView>> {
-    let filter = if only.is_some() { "WHERE id = $1 " } else { "" };
-    let sql = format!(
-        "SELECT id, name, role, {} FROM groups {filter}\
-         ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'builder' THEN 1 WHEN 'end-user' THEN 2 ELSE 3 END, name_key",
-        flag_columns()
-    );
-    let mut q = sqlx::query(&sql);
+/// Runs `sql`, where each `{only:COLUMN}` becomes `COLUMN = $1` when one
+/// group is asked for, and a true condition otherwise.
+async fn rows_for(db: &Db, sql: &str, only: Option<&str>) -> AppResult<Vec<AnyRow>> {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(start) = rest.find("{only:") {
+        let end = start + rest[start..].find('}').expect("a closed marker");
+        out.push_str(&rest[..start]);
+        match only {
+            Some(_) => out.push_str(&format!("{} = $1", &rest[start + 6..end])),
+            None => out.push_str("1 = 1"),
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    let mut q = sqlx::query(&out);
     if let Some(id) = only {
         q = q.bind(id);
     }
-    let rows = q.fetch_all(&db.pool).await?;
-    let mut members: HashMap<String, Vec<String>> = HashMap::new();
-    for r in sqlx::query(
-        "SELECT g.id AS group_id, u.id AS user_id FROM groups g JOIN users u ON u.role = g.role \
-         UNION ALL SELECT m.group_id, m.user_id FROM group_members m",
+    Ok(q.fetch_all(&db.pool).await?)
+}
+
+/// Every group, role groups first (admin, builder, end-user), then custom
+/// ones by name; `only` narrows to one, and reads only that group's rows.
+async fn load(db: &Db, only: Option<&str>) -> AppResult<Vec<GroupView>> {
+    let rows = rows_for(
+        db,
+        &format!(
+            "SELECT id, name, role, {FLAG_COLUMNS} FROM groups WHERE {{only:id}} \
+             ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'builder' THEN 1 WHEN 'end-user' THEN 2 ELSE 3 END, name_key"
+        ),
+        only,
     )
-    .fetch_all(&db.pool)
+    .await?;
+    let mut members: HashMap<String, Vec<String>> = HashMap::new();
+    for r in rows_for(
+        db,
+        "SELECT g.id AS group_id, u.id AS user_id FROM groups g JOIN users u ON u.role = g.role WHERE {only:g.id} \
+         UNION ALL SELECT m.group_id, m.user_id FROM group_members m WHERE {only:m.group_id}",
+        only,
+    )
     .await?
     {
         members
@@ -115,24 +137,34 @@ async fn load(db: &Db, only: Option<&str>) -> AppResult<Vec<GroupView>> {
             .push(r.get("user_id"));
     }
     let mut permissions: HashMap<String, Vec<PermissionView>> = HashMap::new();
-    let perm_rows = sqlx::query(
-        "SELECT id, group_id, all_apps, access, hide_from_dashboard FROM app_permissions ORDER BY created_at, id",
+    let perm_rows = rows_for(
+        db,
+        "SELECT id, group_id, all_apps, access, hide_from_dashboard FROM app_permissions \
+         WHERE {only:group_id} ORDER BY created_at, id",
+        only,
     )
-    .fetch_all(&db.pool)
     .await?;
     let mut envs: HashMap<String, Vec<String>> = HashMap::new();
-    for r in sqlx::query("SELECT permission_id, environment FROM app_permission_environments")
-        .fetch_all(&db.pool)
-        .await?
+    for r in rows_for(
+        db,
+        "SELECT e.permission_id, e.environment FROM app_permission_environments e \
+         JOIN app_permissions p ON p.id = e.permission_id WHERE {only:p.group_id}",
+        only,
+    )
+    .await?
     {
         envs.entry(r.get("permission_id"))
             .or_default()
             .push(r.get("environment"));
     }
     let mut listed: HashMap<String, Vec<String>> = HashMap::new();
-    for r in sqlx::query("SELECT permission_id, app_id FROM app_permission_apps ORDER BY app_id")
-        .fetch_all(&db.pool)
-        .await?
+    for r in rows_for(
+        db,
+        "SELECT pa.permission_id, pa.app_id FROM app_permission_apps pa \
+         JOIN app_permissions p ON p.id = pa.permission_id WHERE {only:p.group_id} ORDER BY pa.app_id",
+        only,
+    )
+    .await?
     {
         listed
             .entry(r.get("permission_id"))
@@ -525,4 +557,32 @@ pub async fn remove_permission(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Every user and app, for the admin's pickers (no access computed: admins
+/// see every app).
+pub async fn choices(db: &Db, admin: &User) -> AppResult<Choices> {
+    let users = super::users::list(db, admin).await?;
+    let apps = sqlx::query("SELECT id, name FROM apps ORDER BY name_key")
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get("id"), r.get("name")))
+        .collect();
+    Ok(Choices { users, apps })
+}
+
+pub async fn page(db: &Db, admin: &User, id: &str) -> AppResult<GroupPage> {
+    let group = get(db, admin, id).await?;
+    let mut environments: Vec<String> = environments::list(db)
+        .await?
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    environments.push(RELEASED.to_string());
+    Ok(GroupPage {
+        group,
+        choices: choices(db, admin).await?,
+        environments,
+    })
 }

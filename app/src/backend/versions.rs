@@ -120,6 +120,11 @@ pub async fn list(
     environment: Option<&str>,
 ) -> AppResult<Vec<VersionView>> {
     let found = apps::find(db, user, app_id).await?;
+    listed(db, &found, environment).await
+}
+
+/// `list` for an app already loaded with the caller's access.
+async fn listed(db: &Db, found: &Found, environment: Option<&str>) -> AppResult<Vec<VersionView>> {
     let listing: Vec<String> = match environment {
         Some(e) => {
             if !found.envs.iter().any(|x| x.name == e) {
@@ -145,7 +150,7 @@ pub async fn list(
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM versions v JOIN apps a ON a.id = v.app_id WHERE v.app_id = $1 ORDER BY v.created_at DESC, v.id"
     ))
-    .bind(app_id)
+    .bind(&found.app.id)
     .fetch_all(&db.pool)
     .await?;
     Ok(rows
@@ -193,12 +198,7 @@ pub async fn create(
     description: Option<&str>,
 ) -> AppResult<VersionView> {
     let found = apps::find(db, user, app_id).await?;
-    if let Some(reason) = found
-        .access
-        .denial(VersionAction::CreateFrom, DEVELOPMENT, &found.envs)
-    {
-        return Err(AppError::forbidden(reason));
-    }
+    found.require(VersionAction::CreateFrom, DEVELOPMENT)?;
     let name = VersionName::parse(name)?;
     if from_version_id.is_empty() {
         return Err(AppError::invalid(
@@ -261,13 +261,7 @@ pub async fn update(
     description: Option<&str>,
 ) -> AppResult<VersionView> {
     let l = load(db, user, app_id, version_id).await?;
-    if let Some(reason) = l
-        .found
-        .access
-        .denial(VersionAction::Edit, DEVELOPMENT, &l.found.envs)
-    {
-        return Err(AppError::forbidden(reason));
-    }
+    l.found.require(VersionAction::Edit, DEVELOPMENT)?;
     let name = name.map(VersionName::parse).transpose()?;
     let description = description.map(parse_description).transpose()?;
     l.check(VersionAction::Edit)?;
@@ -316,13 +310,7 @@ pub async fn put_definition(
     revision: AppResult<Option<i64>>,
 ) -> AppResult<VersionView> {
     let l = load(db, user, app_id, version_id).await?;
-    if let Some(reason) = l
-        .found
-        .access
-        .denial(VersionAction::Edit, DEVELOPMENT, &l.found.envs)
-    {
-        return Err(AppError::forbidden(reason));
-    }
+    l.found.require(VersionAction::Edit, DEVELOPMENT)?;
     let definition = match definition {
         Some(d @ Value::Object(_)) => d,
         _ => {
@@ -402,22 +390,18 @@ pub async fn save(db: &Db, user: &User, app_id: &str, version_id: &str) -> AppRe
 
 /// V5: one step up, if the version is still where the caller believes it is.
 /// `from` arrives unparsed so that a bad value answers after the 404 and
-/// 403 checks (API.md's order).
+/// 403 checks (API.md's order). Also answers whether the caller may list
+/// versions in the environment it went to, so a page can follow it there.
 pub async fn promote(
     db: &Db,
     user: &User,
     app_id: &str,
     version_id: &str,
     from: AppResult<Option<&str>>,
-) -> AppResult<VersionView> {
+) -> AppResult<(VersionView, bool)> {
     let l = load(db, user, app_id, version_id).await?;
-    if let Some(reason) = l.found.access.denial(
-        VersionAction::Promote,
-        &l.version.environment,
-        &l.found.envs,
-    ) {
-        return Err(AppError::forbidden(reason));
-    }
+    l.found
+        .require(VersionAction::Promote, &l.version.environment)?;
     let from = from?.unwrap_or("");
     if !l.found.envs.iter().any(|e| e.name == from) {
         return Err(AppError::invalid(
@@ -459,10 +443,14 @@ pub async fn promote(
     )
     .await?;
     tx.commit().await?;
-    Ok(VersionView {
-        environment: to,
-        ..l.version
-    })
+    let followable = l.found.access.has(&to);
+    Ok((
+        VersionView {
+            environment: to,
+            ..l.version
+        },
+        followable,
+    ))
 }
 
 /// Locks the app's row until the transaction ends (PostgreSQL; SQLite's
@@ -498,13 +486,8 @@ pub async fn release(
     note: AppResult<Option<&str>>,
 ) -> AppResult<Released> {
     let l = load(db, user, app_id, version_id).await?;
-    if let Some(reason) = l.found.access.denial(
-        VersionAction::Release,
-        &l.version.environment,
-        &l.found.envs,
-    ) {
-        return Err(AppError::forbidden(reason));
-    }
+    l.found
+        .require(VersionAction::Release, &l.version.environment)?;
     let note = note?.unwrap_or("").trim().to_string();
     if note.chars().count() > 500 {
         return Err(AppError::invalid(
@@ -602,7 +585,7 @@ pub async fn page(
             .to_string(),
         e => e.to_string(),
     };
-    let listed = list(db, user, app_id, Some(&environment)).await?;
+    let listed = listed(db, &found, Some(&environment)).await?;
     let rows = sqlx::query(
         "SELECT v.id, v.name, u.name AS creator FROM versions v JOIN users u ON u.id = v.created_by WHERE v.app_id = $1",
     )

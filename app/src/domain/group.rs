@@ -82,6 +82,23 @@ impl GroupView {
     }
 }
 
+/// What the page of one group needs: the group, and the users, apps and
+/// environments its forms choose from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupPage {
+    pub group: GroupView,
+    pub choices: Choices,
+    /// The environments a permission may name, `released` last.
+    pub environments: Vec<String>,
+}
+
+/// The users and apps (id, name; by name) an admin's forms choose from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Choices {
+    pub users: Vec<super::user::User>,
+    pub apps: Vec<(String, String)>,
+}
+
 /// What the P2–P4 rules need to know about a group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupFacts {
@@ -93,9 +110,19 @@ pub struct GroupFacts {
     pub holds_edit: bool,
 }
 
-impl GroupFacts {
-    fn holds_end_user(&self) -> bool {
-        self.role == Some(Role::EndUser) || !self.end_users.is_empty()
+/// P3/P4: what a group holding end-users may not get, said for the
+/// end-user group (`group_cannot`) or for a custom one (`users_cannot`).
+fn end_user_refusal(g: &GroupFacts, group_cannot: &str, users_cannot: &str) -> Option<String> {
+    if g.role == Some(Role::EndUser) {
+        Some(format!("The end-user group cannot {group_cannot}"))
+    } else if !g.end_users.is_empty() {
+        Some(format!(
+            "Group \"{}\" holds end-users ({}), who cannot {users_cannot}",
+            g.name,
+            g.end_users.join(", ")
+        ))
+    } else {
+        None
     }
 }
 
@@ -211,16 +238,8 @@ pub fn group_change_refusal(g: &GroupFacts, renamed: bool, flags: Option<Flags>)
     let newly_on: Vec<&str> = flags
         .map(|f| f.on().into_iter().filter(|n| !g.flags.get(n)).collect())
         .unwrap_or_default();
-    if g.holds_end_user() && !newly_on.is_empty() {
-        return Some(if g.role == Some(Role::EndUser) {
-            "The end-user group cannot have any flag".to_string()
-        } else {
-            format!(
-                "Group \"{}\" holds end-users ({}), who cannot have flags",
-                g.name,
-                g.end_users.join(", ")
-            )
-        });
+    if !newly_on.is_empty() {
+        return end_user_refusal(g, "have any flag", "have flags");
     }
     None
 }
@@ -266,16 +285,8 @@ pub fn permission_refusal(g: &GroupFacts, access: Level) -> Option<String> {
             "The admin group always has edit on every app; it holds no permissions".into(),
         );
     }
-    if access == Level::Edit && g.holds_end_user() {
-        return Some(if g.role == Some(Role::EndUser) {
-            "The end-user group cannot hold an edit permission".to_string()
-        } else {
-            format!(
-                "Group \"{}\" holds end-users ({}), who cannot have edit access",
-                g.name,
-                g.end_users.join(", ")
-            )
-        });
+    if access == Level::Edit {
+        return end_user_refusal(g, "hold an edit permission", "have edit access");
     }
     None
 }

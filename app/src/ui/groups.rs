@@ -3,11 +3,11 @@
 use super::components::{field_error, form_error, ErrorPage, FieldMessage, Notice};
 use super::shell::{Gate, Need};
 use crate::api::groups::{
-    list_groups, load_group, AddAppPermission, CreateGroup, DeleteGroup, GroupPage,
-    RemoveAppPermission, RenameGroup, SetGroupFlags, SetGroupMember,
+    list_groups, load_group, AddAppPermission, CreateGroup, DeleteGroup, RemoveAppPermission,
+    RenameGroup, SetGroupFlags, SetGroupMember,
 };
 use crate::domain::access::{Flags, Level};
-use crate::domain::group::{Apps, GroupKind, GroupView};
+use crate::domain::group::{Apps, Choices, GroupKind, GroupPage, GroupView};
 use crate::domain::user::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -142,8 +142,7 @@ fn GroupAdmin() -> impl IntoView {
 fn GroupSections(page: GroupPage, a: GroupActions) -> impl IntoView {
     let GroupPage {
         group,
-        users,
-        apps,
+        choices: Choices { users, apps },
         environments,
     } = page;
     let role = group.role();

@@ -171,7 +171,9 @@ async fn promote(
 ) -> ApiResult<Json<VersionView>> {
     let from = body.string("from");
     Ok(Json(
-        versions::promote(&s.db, &c.user, &app_id, &id, from).await?,
+        versions::promote(&s.db, &c.user, &app_id, &id, from)
+            .await?
+            .0,
     ))
 }
 
