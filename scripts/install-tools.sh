@@ -8,8 +8,7 @@ cd "$(dirname "$0")/.."
 LEPTOS_VERSION=0.3.10
 # Must equal the wasm-bindgen crate in Cargo.lock (pinned with `=` in Cargo.toml).
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
-WASM_OPT_VERSION=0.116.1
-export PATH="$HOME/.cargo/bin:$PATH"
+source scripts/tools-path.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -23,7 +22,7 @@ has_node_modules() { [ -d end2end/node_modules/@playwright/test ] && [ end2end/n
 missing=()
 has_leptos || missing+=("cargo-leptos $LEPTOS_VERSION (about 9 minutes)")
 has_bindgen || missing+=("wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes)")
-has_wasm_opt || missing+=("wasm-opt $WASM_OPT_VERSION (about 10 minutes)")
+has_wasm_opt || missing+=("wasm-opt: binaryen 132 from npm (seconds)")
 has_chromium || missing+=("Debian's chromium for the browser tests (about 1 minute)")
 has_node_modules || missing+=("npm packages of end2end/ (under a minute)")
 
@@ -31,8 +30,8 @@ if [ ${#missing[@]} -eq 0 ]; then
   echo "Build tools: all present."
 else
   echo "Stagecraft needs these build tools, which this machine lacks; installing them now."
-  echo "On a fresh 2-core machine the first run takes about 25 minutes for the tools"
-  echo "(compiled from source), then about 6 minutes to build Stagecraft. Later runs skip this."
+  echo "On a fresh 2-core machine the first run takes about TOOLS_MINUTES minutes for the tools"
+  echo "(compiled from source), then about BUILD_MINUTES minutes to build Stagecraft. Later runs skip this."
   printf '  - %s\n' "${missing[@]}"
 fi
 
@@ -50,8 +49,10 @@ if ! has_bindgen; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 if ! has_wasm_opt; then
-  step "Installing wasm-opt $WASM_OPT_VERSION (binaryen built from source)"
-  cargo install wasm-opt --version "$WASM_OPT_VERSION" --locked
+  # npm's binaryen is a Node build of wasm-opt: 3 seconds to install instead
+  # of 10 minutes compiling binaryen, about 50 s more per release build.
+  step "Installing wasm-opt (npm's binaryen 132, into scripts/wasm-opt)"
+  (cd scripts/wasm-opt && npm ci --no-audit --no-fund)
 fi
 if ! has_chromium; then
   step "Installing Debian's chromium"

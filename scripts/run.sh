@@ -3,7 +3,7 @@
 # http://127.0.0.1:3000 with the embedded SQLite database in ./data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+source scripts/tools-path.sh
 bash scripts/install-tools.sh
 echo
 echo "==> Building Stagecraft (release; about 6 minutes the first time)"

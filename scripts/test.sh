@@ -4,7 +4,7 @@
 # build, with JavaScript on and off, then checks the server logs for secrets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+source scripts/tools-path.sh
 started=$(date +%s)
 bash scripts/install-tools.sh
 

@@ -98,7 +98,7 @@ test('P4 P5 B6 the admin restricts a builder to staging', async ({ page }, testI
   await page.goto('/admin/groups');
   await page.locator('tr[data-group="admin"]').getByRole('link', { name: 'admin' }).click();
   await expect(page.getByRole('button', { name: 'Save flags' })).toBeDisabled();
-  await expect(page.getByRole('button', { name: 'Save flags' })).toHaveAttribute('title', 'Admins always have every flag');
+  await expect(page.getByRole('button', { name: 'Save flags' })).toHaveAttribute('title', 'The admin group always has every flag and cannot be changed');
 
   // Explain access: Sam edits Shipping in staging alone, because of the group.
   await page.goto('/admin/access');

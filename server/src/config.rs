@@ -1,5 +1,8 @@
 //! Configuration from environment variables, with defaults that run the
 //! product on one machine out of the box.
+use app::backend::clock::Clock;
+use app::domain::network::TrustedProxies;
+use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -9,7 +12,8 @@ pub struct Settings {
     pub site_addr: SocketAddr,
     /// `DATABASE_URL`: `sqlite://…` or `postgres://…`; default a SQLite file
     /// in the data folder.
-    pub database_url: String,
+    /// It may hold a password: kept in a `secrecy` box, shown masked.
+    pub database_url: SecretString,
     /// `STAGECRAFT_DATA_DIR`, default `./data`.
     pub data_dir: PathBuf,
     /// `STAGECRAFT_PUBLIC_URL`: where users reach the product. An https URL
@@ -20,6 +24,11 @@ pub struct Settings {
     pub session_hours: i64,
     /// `STAGECRAFT_LOG_FORMAT`: `text` (default) or `json`.
     pub log_json: bool,
+    /// `STAGECRAFT_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` is
+    /// believed (S3); none by default.
+    pub trusted_proxies: TrustedProxies,
+    /// The clock of the time windows; the real one but in tests.
+    pub clock: Clock,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -61,14 +70,24 @@ impl Settings {
             Some("json") => true,
             Some(_) => return Err("STAGECRAFT_LOG_FORMAT must be text or json".into()),
         };
+        let trusted_proxies =
+            TrustedProxies::parse(&var("STAGECRAFT_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|e| format!("STAGECRAFT_TRUSTED_PROXIES: {e}"))?;
         Ok(Settings {
             site_addr,
-            database_url,
+            database_url: database_url.into(),
             data_dir,
             public_url,
             session_hours,
             log_json,
+            trusted_proxies,
+            clock: Clock::default(),
         })
+    }
+
+    /// The database URL, password and all, for connecting only.
+    pub fn database_url(&self) -> &str {
+        self.database_url.expose_secret()
     }
 
     /// Whether the session cookie is `Secure` (SPEC S3).
@@ -81,27 +100,46 @@ impl Settings {
     /// The settings as printed at start: the database password masked.
     pub fn describe(&self) -> String {
         format!(
-            "address={} database={} data_dir={} public_url={} session_hours={} secure_cookies={}",
+            "address={} database={} data_dir={} public_url={} session_hours={} secure_cookies={} trusted_proxies={}",
             self.site_addr,
-            mask_password(&self.database_url),
+            mask_password(self.database_url.expose_secret()),
             self.data_dir.display(),
             self.public_url.as_deref().unwrap_or("(not set)"),
             self.session_hours,
             self.secure_cookies(),
+            self.trusted_proxies,
         )
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:********@host/db`.
-pub fn mask_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
+/// The database URL as it may be shown: the password of the user part and
+/// of `?password=` / `?sslpassword=` masked. A URL that does not parse is
+/// shown as its scheme alone, since its secret cannot be found reliably.
+pub fn mask_password(raw: &str) -> String {
+    const MASK: &str = "********";
+    let Ok(mut url) = url::Url::parse(raw) else {
+        let scheme = raw.split_once("://").map_or("", |(s, _)| s);
+        return format!("{scheme}://{MASK}");
     };
-    let Some((auth, host)) = rest.rsplit_once('@') else {
-        return url.to_string();
-    };
-    match auth.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:********@{host}"),
-        None => url.to_string(),
+    if url.password().is_some() {
+        let _ = url.set_password(Some(MASK));
     }
+    let secret =
+        |k: &str| k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("sslpassword");
+    if url.query_pairs().any(|(k, _)| secret(&k)) {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if secret(&k) {
+                    MASK.to_string()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    // The query serializer percent-encodes the mask; show it plainly.
+    url.to_string().replace("%2A%2A%2A%2A%2A%2A%2A%2A", MASK)
 }

@@ -1,5 +1,8 @@
 //! The Stagecraft server: configuration, start-up, the router (pages,
 //! server functions, `/api/v1`, static files), sessions and shutdown.
+pub mod admin_cli;
+pub mod assets;
+pub mod client_address;
 pub mod config;
 pub mod origin;
 pub mod rest;
@@ -19,7 +22,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 /// Connects, migrates and builds the whole router for `settings`.
 pub async fn build(settings: &Settings) -> Result<Router, String> {
-    if settings.database_url.starts_with("sqlite:") {
+    if settings.database_url().starts_with("sqlite:") {
         std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
             format!(
                 "cannot create data folder {}: {e}",
@@ -27,15 +30,14 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             )
         })?;
     }
-    let db = Db::connect(&settings.database_url)
+    let mut db = Db::connect(settings.database_url())
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
+    db.clock = settings.clock.clone();
     db.migrate()
         .await
         .map_err(|e| format!("migrations failed: {e}"))?;
-    let store = sessions::Store::open(&settings.database_url)
-        .await
-        .map_err(|e| format!("cannot open the session store: {e}"))?;
+    let store = sessions::Store::new(db.clone(), time::Duration::hours(settings.session_hours));
     store.spawn_cleanup();
     tokio::task::spawn_blocking(passwords::warm_up);
 
@@ -43,6 +45,12 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
         .map_err(|e| e.to_string())?
         .leptos_options;
     leptos_options.site_addr = settings.site_addr;
+    let (assets, versioned_name) = assets::Assets::load(
+        &leptos_options.site_root,
+        &leptos_options.site_pkg_dir,
+        &leptos_options.output_name,
+    );
+    leptos_options.output_name = versioned_name.into();
     let state = AppState {
         db: db.clone(),
         leptos_options: leptos_options.clone(),
@@ -67,17 +75,49 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, shell))
+        .fallback(not_found_or_asset(assets, context, leptos_options.clone()))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             public_origin,
             origin::refuse_cross_origin,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(settings.trusted_proxies.clone()),
+            client_address::resolve,
+        ))
         .layer(session_layer);
     Ok(telemetry::layer(router))
+}
+
+/// Everything no route matched: a built asset from memory, or the
+/// not-found page (404).
+fn not_found_or_asset(
+    assets: assets::Assets,
+    context: impl Fn() + Clone + Send + Sync + 'static,
+    options: LeptosOptions,
+) -> impl Fn(
+    axum::extract::Request,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
+    let render =
+        leptos_axum::render_app_to_stream_with_context(context, move || shell(options.clone()));
+    move |req: axum::extract::Request| {
+        let assets = assets.clone();
+        let render = render.clone();
+        Box::pin(async move {
+            if let Some(found) = assets.serve(req.uri().path(), req.headers()) {
+                return found;
+            }
+            let mut res = render(req).await;
+            if res.status() == http::StatusCode::OK {
+                *res.status_mut() = http::StatusCode::NOT_FOUND;
+            }
+            res
+        })
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C, so in-flight requests finish first.

@@ -1,5 +1,8 @@
 use server::config::Settings;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let settings = match Settings::from_env() {
@@ -9,6 +12,18 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None => {}
+        Some("admin") => {
+            let code = server::admin_cli::run(&settings, &args[1..]).await;
+            std::process::exit(code);
+        }
+        Some(_) => {
+            eprintln!("{}", server::admin_cli::USAGE);
+            std::process::exit(2);
+        }
+    }
     server::telemetry::init(settings.log_json);
     tracing::info!(settings = %settings.describe(), "starting Stagecraft");
     let router = match server::build(&settings).await {

@@ -1,81 +1,158 @@
-//! Sessions in the database the product runs on, so several instances
-//! behind a load balancer share them. The store is chosen at start-up.
+//! Sessions in the product's own database, so several instances behind a
+//! load balancer share them. Our own store rather than
+//! tower-sessions-sqlx-store: loading a session reads, in the same
+//! statement, its user and the cache epoch (`app::backend::cache`), which
+//! saves every signed-in request two round trips.
+use app::backend::session::{LOADED_USER_KEY, USER_KEY};
+use app::backend::users::user_from_row;
+use app::backend::Db;
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::PgPool;
-use std::str::FromStr;
+use sqlx::Row;
+use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
-use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 #[derive(Clone, Debug)]
-pub enum Store {
-    Sqlite(SqliteStore),
-    Postgres(PostgresStore),
+pub struct Store {
+    db: Db,
+    /// How long a session lasts unused.
+    idle: time::Duration,
+}
+
+fn backend_error(e: sqlx::Error) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
 }
 
 impl Store {
-    pub async fn open(database_url: &str) -> Result<Store, sqlx::Error> {
-        let store = if database_url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(database_url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(std::time::Duration::from_secs(15));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(4)
-                .connect_with(options)
-                .await?;
-            let s = SqliteStore::new(pool);
-            s.migrate().await?;
-            Store::Sqlite(s)
-        } else {
-            let s = PostgresStore::new(PgPool::connect(database_url).await?);
-            s.migrate().await?;
-            Store::Postgres(s)
-        };
-        Ok(store)
+    pub fn new(db: Db, idle: time::Duration) -> Store {
+        Store { db, idle }
     }
 
     /// Deletes expired sessions once an hour, for as long as the server runs.
     pub fn spawn_cleanup(&self) {
         let store = self.clone();
-        let period = std::time::Duration::from_secs(3600);
         tokio::spawn(async move {
-            let result = match store {
-                Store::Sqlite(s) => s.continuously_delete_expired(period).await,
-                Store::Postgres(s) => s.continuously_delete_expired(period).await,
-            };
-            if let Err(e) = result {
-                tracing::error!(error = %e, "expired session cleanup stopped");
+            let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                hourly.tick().await;
+                if let Err(e) = store.delete_expired().await {
+                    tracing::warn!(error = %e, "expired session cleanup failed; trying again in an hour");
+                }
             }
         });
+    }
+
+    async fn write(&self, record: &Record, insert_only: bool) -> sqlx::Result<bool> {
+        let mut data = record.data.clone();
+        data.remove(LOADED_USER_KEY);
+        let user_id = data
+            .get(USER_KEY)
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        let json = serde_json::to_string(&data).expect("session data is JSON");
+        let on_conflict = if insert_only {
+            "DO NOTHING"
+        } else {
+            "DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at"
+        };
+        let n = sqlx::query(&format!(
+            "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) {on_conflict}"
+        ))
+        .bind(record.id.to_string())
+        .bind(user_id)
+        .bind(json)
+        .bind(record.expiry_date.unix_timestamp())
+        .execute(&self.db.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
     }
 }
 
 #[async_trait]
 impl SessionStore for Store {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Store::Sqlite(s) => s.create(record).await,
-            Store::Postgres(s) => s.create(record).await,
+        while !self.write(record, true).await.map_err(backend_error)? {
+            record.id = Id::default();
         }
+        Ok(())
     }
+
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Store::Sqlite(s) => s.save(record).await,
-            Store::Postgres(s) => s.save(record).await,
-        }
+        self.write(record, false).await.map_err(backend_error)?;
+        Ok(())
     }
+
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Store::Sqlite(s) => s.load(id).await,
-            Store::Postgres(s) => s.load(id).await,
+        let now = OffsetDateTime::now_utc();
+        let row = sqlx::query(
+            "SELECT s.data, s.expires_at, (SELECT n FROM cache_epoch WHERE id = 1) AS epoch, \
+               u.id, u.email, u.name, u.role, u.active \
+             FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
+             WHERE s.id = $1 AND s.expires_at > $2",
+        )
+        .bind(id.to_string())
+        .bind(now.unix_timestamp())
+        .fetch_optional(&self.db.pool)
+        .await
+        .map_err(backend_error)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        self.db.cache.observe(row.get("epoch"));
+        let mut data: std::collections::HashMap<String, serde_json::Value> =
+            serde_json::from_str(&row.get::<String, _>("data"))
+                .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let user = match row.get::<Option<String>, _>("id") {
+            Some(_) => {
+                Some(user_from_row(&row).map_err(|e| session_store::Error::Decode(e.message))?)
+            }
+            None => None,
+        };
+        data.insert(
+            LOADED_USER_KEY.into(),
+            serde_json::to_value(user).expect("a user is JSON"),
+        );
+        let mut expiry_date = OffsetDateTime::from_unix_timestamp(row.get("expires_at"))
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        // Used again: it lasts `idle` from now. Written at most every few
+        // minutes, not on every request.
+        let renewed = now + self.idle;
+        if renewed - expiry_date > time::Duration::minutes(5) {
+            sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id = $2")
+                .bind(renewed.unix_timestamp())
+                .bind(id.to_string())
+                .execute(&self.db.pool)
+                .await
+                .map_err(backend_error)?;
+            expiry_date = renewed;
         }
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
     }
+
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            Store::Sqlite(s) => s.delete(id).await,
-            Store::Postgres(s) => s.delete(id).await,
-        }
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&self.db.pool)
+            .await
+            .map_err(backend_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for Store {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(OffsetDateTime::now_utc().unix_timestamp())
+            .execute(&self.db.pool)
+            .await
+            .map_err(backend_error)?;
+        Ok(())
     }
 }

@@ -18,6 +18,43 @@ pub async fn create_app(name: String, slug: Option<String>) -> Result<AppView, A
     Ok(app)
 }
 
+/// Renames the app or changes its slug (the app page's settings form
+/// sends both), or makes it public or private (`public`: "true" or
+/// "false"); a field left out is not changed (P11).
+#[server(endpoint = "update_app")]
+pub async fn update_app(
+    app_id: String,
+    name: Option<String>,
+    slug: Option<String>,
+    public: Option<String>,
+) -> Result<AppView, AppError> {
+    let (db, user) = super::context::user().await?;
+    let public = match public.as_deref().map(str::trim) {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(AppError::invalid("public", "public must be true or false")),
+    };
+    crate::backend::apps::update(
+        &db,
+        &user,
+        &app_id,
+        Ok(name.as_deref()),
+        Ok(slug.as_deref()),
+        public,
+    )
+    .await
+}
+
+/// Deletes the app (P11) and goes back to the start page.
+#[server(endpoint = "delete_app")]
+pub async fn delete_app(app_id: String) -> Result<(), AppError> {
+    let (db, user) = super::context::user().await?;
+    crate::backend::apps::delete(&db, &user, &app_id).await?;
+    super::context::redirect("/");
+    Ok(())
+}
+
 #[server(endpoint = "load_app_page")]
 pub async fn load_app_page(app_id: String, environment: String) -> Result<AppPage, AppError> {
     let (db, user) = super::context::user().await?;
@@ -30,9 +67,7 @@ pub async fn load_version(
     version_id: String,
 ) -> Result<(AppPage, VersionView), AppError> {
     let (db, user) = super::context::user().await?;
-    let v = crate::backend::versions::get(&db, &user, &app_id, &version_id).await?;
-    let page = crate::backend::versions::page(&db, &user, &app_id, &v.environment).await?;
-    Ok((page, v))
+    crate::backend::versions::version_page(&db, &user, &app_id, &version_id).await
 }
 
 #[server(endpoint = "create_version")]
@@ -69,8 +104,8 @@ pub async fn update_version(
         &user,
         &app_id,
         &version_id,
-        name.as_deref(),
-        description.as_deref(),
+        Ok(name.as_deref()),
+        Ok(description.as_deref()),
     )
     .await
 }
@@ -150,23 +185,22 @@ pub async fn load_audit(
     app_id: Option<String>,
     user_id: Option<String>,
     action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     before: Option<String>,
 ) -> Result<crate::domain::audit::AuditPage, AppError> {
     let (db, user) = super::context::user().await?;
+    // An empty input of the filter form means "no filter".
     let some = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
-    let before = match some(before) {
-        None => None,
-        Some(b) => Some(
-            b.parse::<i64>()
-                .map_err(|_| AppError::invalid("before", "before must be a whole number"))?,
-        ),
-    };
     let filter = crate::backend::audit::AuditFilter {
         app_id: some(app_id),
         user_id: some(user_id),
         action: some(action),
-        before,
-        limit: Some(50),
+        from: some(from),
+        to: some(to),
+        before: some(before),
+        limit: Some("50".into()),
+        accept_datetime_local: true,
     };
     crate::backend::audit::list(&db, &user, filter).await
 }

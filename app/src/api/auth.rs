@@ -47,7 +47,7 @@ pub async fn login(email: String, password: String) -> Result<User, AppError> {
     use super::context;
     use crate::backend::{auth, session};
     let db = context::db()?;
-    let user = auth::sign_in(&db, &email, &password, &context::client_address().await).await?;
+    let user = auth::sign_in(&db, &email, &password, &context::client_address().await?).await?;
     session::begin(&context::session().await?, &user).await?;
     context::redirect("/");
     Ok(user)

@@ -36,17 +36,22 @@ pub async fn set_group_flags(
     id: String,
     flags: Option<Vec<String>>,
 ) -> Result<GroupView, AppError> {
-    use crate::domain::access::Flags;
+    use crate::domain::access::Flag;
     use crate::domain::group::FlagsChange;
     let (db, admin) = super::context::user().await?;
+    // The check-boxes of the form: each flag ticked is on, the rest off;
+    // a name that is no flag is refused by the parse.
     let on = flags.unwrap_or_default();
-    let change = FlagsChange::parse(
-        Flags::NAMES
-            .iter()
-            .map(|n| (n.to_string(), on.iter().any(|f| f == n)))
-            .collect(),
-    )
-    .map(Some);
+    let mut pairs: Vec<(String, bool)> = Flag::ALL
+        .iter()
+        .map(|f| (f.name().to_string(), on.iter().any(|n| n == f.name())))
+        .collect();
+    pairs.extend(
+        on.iter()
+            .filter(|n| Flag::parse(n).is_none())
+            .map(|n| (n.clone(), true)),
+    );
+    let change = FlagsChange::parse(pairs).map(Some);
     crate::backend::groups::update(&db, &admin, &id, Ok(None), change).await
 }
 

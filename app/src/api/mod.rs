@@ -27,13 +27,17 @@ pub(crate) mod context {
         })
     }
 
-    /// The caller's address, for the sign-in throttle.
-    pub async fn client_address() -> String {
-        use axum::extract::ConnectInfo;
-        leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
+    /// The caller's address, as the server's middleware decided it (S3).
+    pub async fn client_address() -> AppResult<String> {
+        use crate::domain::network::ClientAddress;
+        use axum::Extension;
+        leptos_axum::extract::<Extension<ClientAddress>>()
             .await
-            .map(|ConnectInfo(a)| a.ip().to_string())
-            .unwrap_or_else(|_| "unknown".into())
+            .map(|Extension(ClientAddress(a))| a.to_string())
+            .map_err(|e| {
+                tracing::error!(error = %e, "client address middleware missing");
+                AppError::internal()
+            })
     }
 
     pub async fn user() -> AppResult<(Db, User)> {

@@ -1,11 +1,12 @@
 //! Loads what `domain::access::decide` needs — the user's groups and the
 //! permissions covering an app — and filters app lists in SQL, so a user
 //! with thousands of permissions never makes the server load every app.
+use super::cache::GroupIndex;
 use super::db::Db;
 use super::{environments, users};
 use crate::domain::access::{
-    decide, explain as explain_decision, Access, Decision, Explanation, Flags, Grant, GroupFlags,
-    Level, Subject,
+    decide, explain as explain_decision, Access, Decision, Explanation, Flag, Flags, Grant,
+    GroupFlags, Level, Subject,
 };
 use crate::domain::environment::Environment;
 use crate::domain::user::{Role, User};
@@ -23,27 +24,45 @@ pub(super) const FLAG_COLUMNS: &str =
 
 pub(super) fn flags_of_row(r: &sqlx::any::AnyRow) -> Flags {
     let mut f = Flags::NONE;
-    for n in Flags::NAMES {
-        f.set(n, r.get::<i64, _>(n) != 0);
+    for flag in Flag::ALL {
+        f.set(flag, r.get::<i64, _>(flag.name()) != 0);
     }
     f
 }
 
 async fn groups_of(db: &Db, user: &User) -> AppResult<Vec<GroupFlags>> {
+    Ok(db.cache.groups(read_groups(db)).await?.of(user))
+}
+
+/// Every group with its flags, and the custom groups' members.
+async fn read_groups(db: &Db) -> AppResult<GroupIndex> {
     let rows = sqlx::query(&format!(
-        "SELECT name, {FLAG_COLUMNS} FROM groups WHERE id IN ({USER_GROUPS}) ORDER BY name_key"
+        "SELECT id, name, name_key, role, {FLAG_COLUMNS} FROM groups ORDER BY name_key"
     ))
-    .bind(user.role.as_str())
-    .bind(&user.id)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| GroupFlags {
-            group_name: r.get("name"),
-            flags: flags_of_row(r),
-        })
-        .collect())
+    let mut index = GroupIndex::default();
+    let mut position = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        position.insert(r.get::<String, _>("id"), i);
+        index.groups.push((
+            r.get("name_key"),
+            r.get("role"),
+            GroupFlags {
+                group_name: r.get("name"),
+                flags: flags_of_row(r),
+            },
+        ));
+    }
+    for r in sqlx::query("SELECT group_id, user_id FROM group_members")
+        .fetch_all(&db.pool)
+        .await?
+    {
+        if let Some(i) = position.get(&r.get::<String, _>("group_id")) {
+            index.members.entry(r.get("user_id")).or_default().push(*i);
+        }
+    }
+    Ok(index)
 }
 
 /// The caller's combined flags (`GET /me`, the dashboard's create button).

@@ -2,13 +2,13 @@
 //! change, delete. Access is decided by `domain::access`.
 use super::access::{dashboard_binds, dashboard_condition, flags_of, of_app, UserGrants};
 use super::audit;
-use super::db::{is_unique_violation, Db, Tx};
+use super::db::{unique_violation_on, Backend, Db, Tx};
 use super::{clock, environments};
-use crate::domain::access::{Access, Flags, Level, RELEASED};
+use crate::domain::access::{Access, AppChange, Flags, Level};
 use crate::domain::app::{AccessView, AppView, Dashboard, DashboardApp, VersionView};
 use crate::domain::environment::Environment;
 use crate::domain::lifecycle::{
-    listed_in, AppName, Slug, VersionAction, VersionStatus, DEVELOPMENT,
+    listed_in_any, AppName, Slug, VersionAction, VersionStatus, DEVELOPMENT,
 };
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
@@ -76,12 +76,26 @@ pub async fn find(db: &Db, user: &User, app_id: &str) -> AppResult<Found> {
     })
 }
 
-/// The apps the user sees on the dashboard (P6), by name: all of them, or
-/// a page of them.
+/// The apps the user sees on the dashboard (P6), by name: one page of them.
 struct Listed {
     apps: Vec<AppView>,
     has_next: bool,
     flags: Flags,
+}
+
+/// How `list_page` pages: by page number (the dashboard) or after a given
+/// app (`GET /apps`: keyset paging on `(name_key, id)`, so a page costs
+/// the same wherever it is and apps added meanwhile shift nothing).
+enum Paging {
+    Offset {
+        limit: i64,
+        offset: i64,
+    },
+    After {
+        limit: i64,
+        /// The `name_key` and id of the app the page follows.
+        after: Option<(String, String)>,
+    },
 }
 
 /// The filter runs in SQL; only the listed apps' permissions are read.
@@ -89,36 +103,42 @@ async fn list_page(
     db: &Db,
     user: &User,
     envs: &[Environment],
-    page: Option<(i64, i64)>,
+    paging: Paging,
 ) -> AppResult<Listed> {
     let condition = dashboard_condition();
     let (role, id, admin, creator) = dashboard_binds(user);
     // One row more than the page tells whether another page follows,
     // without counting every visible app.
-    let paging = if page.is_some() {
-        " LIMIT $5 OFFSET $6"
-    } else {
-        ""
+    let (limit, tail) = match &paging {
+        Paging::Offset { limit, .. } => (*limit, " ORDER BY a.name_key, a.id LIMIT $5 OFFSET $6"),
+        Paging::After { limit, after: None } => (*limit, " ORDER BY a.name_key, a.id LIMIT $5"),
+        Paging::After {
+            limit,
+            after: Some(_),
+        } => (
+            *limit,
+            " AND (a.name_key > $5 OR (a.name_key = $5 AND a.id > $6)) ORDER BY a.name_key, a.id LIMIT $7",
+        ),
     };
-    let sql = format!("SELECT {COLUMNS} FROM apps a WHERE {condition} ORDER BY name_key{paging}");
+    let sql = format!("SELECT {COLUMNS} FROM apps a WHERE {condition}{tail}");
     let mut q = sqlx::query(&sql)
         .bind(&role)
         .bind(&id)
         .bind(admin)
         .bind(&creator);
-    if let Some((limit, offset)) = page {
-        q = q.bind(limit + 1).bind(offset);
-    }
-    let mut rows = q.fetch_all(&db.pool).await?;
-    let more = page.is_some_and(|(limit, _)| rows.len() as i64 > limit);
-    if let Some((limit, _)) = page {
-        rows.truncate(limit as usize);
-    }
-    let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect();
-    let grants = match page {
-        Some(_) => UserGrants::load(db, user, Some(&ids)).await?,
-        None => UserGrants::load(db, user, None).await?,
+    q = match &paging {
+        Paging::Offset { offset, .. } => q.bind(limit + 1).bind(*offset),
+        Paging::After { after: None, .. } => q.bind(limit + 1),
+        Paging::After {
+            after: Some((key, after_id)),
+            ..
+        } => q.bind(key.as_str()).bind(after_id.as_str()).bind(limit + 1),
     };
+    let mut rows = q.fetch_all(&db.pool).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect();
+    let grants = UserGrants::load(db, user, Some(&ids)).await?;
     let apps = rows
         .iter()
         .zip(&ids)
@@ -138,10 +158,51 @@ async fn list_page(
     })
 }
 
-/// `GET /apps`: every app the caller sees on the dashboard, by name.
-pub async fn list(db: &Db, user: &User) -> AppResult<Vec<AppView>> {
+/// `GET /apps`: how many apps a page holds unless `limit` says, and at most.
+pub const LIST_DEFAULT: i64 = 100;
+pub const LIST_MAX: i64 = 500;
+
+/// `GET /apps`: one page of the apps the caller sees on the dashboard, by
+/// name: the first, or the one after the app `after` (an app of an earlier
+/// page). A full page means there may be more.
+pub async fn list(
+    db: &Db,
+    user: &User,
+    limit: Option<i64>,
+    after: Option<&str>,
+) -> AppResult<Vec<AppView>> {
+    let limit = limit.unwrap_or(LIST_DEFAULT);
+    if !(1..=LIST_MAX).contains(&limit) {
+        return Err(AppError::invalid(
+            "limit",
+            format!("limit must be between 1 and {LIST_MAX}"),
+        ));
+    }
     let envs = environments::list(db).await?;
-    Ok(list_page(db, user, &envs, None).await?.apps)
+    let after = match after {
+        None => None,
+        Some(app_id) => {
+            // Only an app the caller is shown can mark a place in their
+            // list; any other id is unknown to them.
+            let (role, id, admin, creator) = dashboard_binds(user);
+            let row = sqlx::query(&format!(
+                "SELECT a.name_key FROM apps a WHERE {} AND a.id = $5",
+                dashboard_condition()
+            ))
+            .bind(&role)
+            .bind(&id)
+            .bind(admin)
+            .bind(&creator)
+            .bind(app_id)
+            .fetch_optional(&db.pool)
+            .await?
+            .ok_or_else(|| AppError::invalid("after", "after must be the id of an app you see"))?;
+            Some((row.get::<String, _>("name_key"), app_id.to_string()))
+        }
+    };
+    Ok(list_page(db, user, &envs, Paging::After { limit, after })
+        .await?
+        .apps)
 }
 
 async fn slug_taken(tx: &mut Tx, slug: &Slug) -> AppResult<bool> {
@@ -161,18 +222,17 @@ pub async fn create(
     slug: AppResult<Option<&str>>,
 ) -> AppResult<(AppView, VersionView)> {
     let envs = environments::list(db).await?;
-    if !flags_of(db, user).await?.app_create {
-        return Err(AppError::forbidden(
-            "You do not have the App create permission",
-        ));
+    if let Some(reason) = flags_of(db, user).await?.app_create_denial() {
+        return Err(AppError::forbidden(reason));
     }
     let name = AppName::parse(name?)?;
     let given = slug?.map(Slug::parse).transpose()?;
+    let derived = given.is_none();
     let mut tx = db.begin().await?;
     let slug = match given {
         Some(s) => {
             if slug_taken(&mut tx, &s).await? {
-                return Err(AppError::conflict("An app with this slug already exists"));
+                return Err(conflict_on("slug"));
             }
             s
         }
@@ -200,12 +260,25 @@ pub async fn create(
     .bind(&now)
     .execute(&mut *tx)
     .await;
-    match inserted {
-        Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::conflict("An app with this name already exists"))
+    if let Err(e) = inserted {
+        let Some(on) = unique_violation_on(&e) else {
+            return Err(e.into());
+        };
+        // PostgreSQL: an app of the same name, created meanwhile, may take the
+        // derived slug first; then the name is what the caller must change.
+        if derived && app_conflict_field(&on) == Some("slug") {
+            drop(tx);
+            let name_taken = sqlx::query("SELECT 1 AS x FROM apps WHERE name_key = $1")
+                .bind(name.as_str().to_lowercase())
+                .fetch_optional(&db.pool)
+                .await?
+                .is_some();
+            if name_taken {
+                return Err(conflict_on("name"));
+            }
         }
-        other => other?,
-    };
+        return Err(app_conflict(&on));
+    }
     let version = VersionView {
         id: clock::new_id(),
         app_id: app_id.clone(),
@@ -245,65 +318,148 @@ pub async fn create(
     Ok((app, version))
 }
 
-/// Changes name, slug or the public flag (edit access).
+/// A 409 about the app's `field` (`name` or `slug`), naming it in the
+/// message and in `details.field`.
+fn conflict_on(field: &str) -> AppError {
+    let mut e = AppError::conflict(format!("An app with this {field} already exists"));
+    e.details = Some(json!({ "field": field }));
+    e
+}
+
+/// The conflict a unique violation on `apps` means, told by the index that
+/// refused it: PostgreSQL names the constraint (`<table>_<column>_key`, from
+/// the `UNIQUE` columns of the lifecycle migration), SQLite the column.
+fn app_conflict_field(on: &str) -> Option<&'static str> {
+    match on {
+        "apps_slug_key" | "apps.slug" => Some("slug"),
+        "apps_name_key_key" | "apps.name_key" => Some("name"),
+        _ => None,
+    }
+}
+
+fn app_conflict(on: &str) -> AppError {
+    match app_conflict_field(on) {
+        Some(field) => conflict_on(field),
+        None => {
+            tracing::error!(constraint = on, "unexpected unique violation on apps");
+            AppError::conflict("Another app already has this name or slug")
+        }
+    }
+}
+
+/// The permission an app-wide change needs (P11), as a 403.
+fn require_app_wide(found: &Found, change: AppChange) -> AppResult<()> {
+    match found.access.app_wide_denial(change, &found.envs) {
+        Some(reason) => Err(AppError::forbidden(reason)),
+        None => Ok(()),
+    }
+}
+
+/// Reads the app's row inside `tx`, locking it until the transaction ends
+/// (PostgreSQL; SQLite's write transaction already holds the database).
+/// 404 when it is gone.
+async fn lock_row(db: &Db, tx: &mut Tx, app_id: &str) -> AppResult<AnyRow> {
+    let lock = match db.backend {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    sqlx::query(&format!("SELECT {COLUMNS} FROM apps WHERE id = $1{lock}"))
+        .bind(app_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such app"))
+}
+
+/// A value of an `UPDATE ... SET` built from the fields that were sent.
+enum Set {
+    Text(String),
+    Int(i64),
+}
+
+/// Changes name, slug or the public flag (P11). Each field sent needs its
+/// permission (name and slug: edit in every environment; public: that and
+/// the release flag) before any is parsed (403 before 422); the inputs
+/// arrive unparsed for that. The row is then locked and re-read, and only
+/// the fields sent that differ from it are written, so two requests
+/// changing different fields both take effect.
 pub async fn update(
     db: &Db,
     user: &User,
     app_id: &str,
-    name: Option<&str>,
-    slug: Option<&str>,
-    public: Option<bool>,
+    name: AppResult<Option<&str>>,
+    slug: AppResult<Option<&str>>,
+    public: AppResult<Option<bool>>,
 ) -> AppResult<AppView> {
     let found = find(db, user, app_id).await?;
-    if found.access.level != Level::Edit {
+    let sent_name = !matches!(name, Ok(None));
+    let sent_slug = !matches!(slug, Ok(None));
+    let sent_public = !matches!(public, Ok(None));
+    if sent_name || sent_slug {
+        require_app_wide(&found, AppChange::Rename)?;
+    }
+    if sent_public {
+        require_app_wide(&found, AppChange::Publish)?;
+    }
+    if !(sent_name || sent_slug || sent_public) && found.access.level != Level::Edit {
         return Err(AppError::forbidden(
             "You do not have edit access to this app",
         ));
     }
-    let name = name.map(AppName::parse).transpose()?;
-    let slug = slug.map(Slug::parse).transpose()?;
-    let before = found.app;
-    let after = AppView {
-        name: name
-            .as_ref()
-            .map_or(before.name.clone(), |n| n.as_str().into()),
-        slug: slug
-            .as_ref()
-            .map_or(before.slug.clone(), |s| s.as_str().into()),
-        public: public.unwrap_or(before.public),
-        ..before.clone()
-    };
-    if after == before {
-        return Ok(after);
-    }
+    let name = name?.map(AppName::parse).transpose()?;
+    let slug = slug?.map(Slug::parse).transpose()?;
+    let public = public?;
     let mut tx = db.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE apps SET name = $1, name_key = $2, slug = $3, public = $4 WHERE id = $5",
-    )
-    .bind(&after.name)
-    .bind(after.name.to_lowercase())
-    .bind(&after.slug)
-    .bind(after.public as i64)
-    .bind(app_id)
-    .execute(&mut *tx)
-    .await;
-    match updated {
-        Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::conflict(
-                "Another app already has this name or slug",
-            ))
-        }
-        other => other?,
-    };
+    let before = view(
+        &lock_row(db, &mut tx, app_id).await?,
+        &found.access,
+        &found.envs,
+    );
+    let mut after = before.clone();
+    let mut set: Vec<(&str, Set)> = Vec::new();
     let mut details = serde_json::Map::new();
-    for (key, from, to) in [
-        ("name", json!(before.name), json!(after.name)),
-        ("slug", json!(before.slug), json!(after.slug)),
-        ("public", json!(before.public), json!(after.public)),
-    ] {
-        if from != to {
-            details.insert(key.into(), json!({ "from": from, "to": to }));
-        }
+    if let Some(n) = name.filter(|n| n.as_str() != before.name) {
+        set.push(("name", Set::Text(n.as_str().into())));
+        set.push(("name_key", Set::Text(n.as_str().to_lowercase())));
+        details.insert(
+            "name".into(),
+            json!({ "from": before.name, "to": n.as_str() }),
+        );
+        after.name = n.as_str().into();
+    }
+    if let Some(s) = slug.filter(|s| s.as_str() != before.slug) {
+        set.push(("slug", Set::Text(s.as_str().into())));
+        details.insert(
+            "slug".into(),
+            json!({ "from": before.slug, "to": s.as_str() }),
+        );
+        after.slug = s.as_str().into();
+    }
+    if let Some(p) = public.filter(|p| *p != before.public) {
+        set.push(("public", Set::Int(p as i64)));
+        details.insert("public".into(), json!({ "from": before.public, "to": p }));
+        after.public = p;
+    }
+    if set.is_empty() {
+        // Nothing changes, so nothing is recorded (L1).
+        return Ok(before);
+    }
+    let sql = format!(
+        "UPDATE apps SET {} WHERE id = ${}",
+        super::db::assignments(set.iter().map(|(column, _)| *column)),
+        set.len() + 1
+    );
+    let mut q = sqlx::query(&sql);
+    for (_, value) in set {
+        q = match value {
+            Set::Text(t) => q.bind(t),
+            Set::Int(i) => q.bind(i),
+        };
+    }
+    if let Err(e) = q.bind(app_id).execute(&mut *tx).await {
+        return Err(match unique_violation_on(&e) {
+            Some(on) => app_conflict(&on),
+            None => e.into(),
+        });
     }
     audit::record(
         &mut tx,
@@ -318,27 +474,16 @@ pub async fn update(
     Ok(after)
 }
 
-/// Deletes the app and its versions (`app_delete` flag and edit access).
+/// Deletes the app and its versions (P11: the `app_delete` flag and edit
+/// access in every environment).
 pub async fn delete(db: &Db, user: &User, app_id: &str) -> AppResult<()> {
     let found = find(db, user, app_id).await?;
-    if !found.access.flags.app_delete {
-        return Err(AppError::forbidden(
-            "You do not have the App delete permission",
-        ));
-    }
-    if found.access.level != Level::Edit {
-        return Err(AppError::forbidden(
-            "You do not have edit access to this app",
-        ));
-    }
+    require_app_wide(&found, AppChange::Delete)?;
     let mut tx = db.begin().await?;
-    if db.backend == super::db::Backend::Postgres {
-        // Waits for a permission being added with this app, then takes it.
-        sqlx::query("SELECT id FROM apps WHERE id = $1 FOR UPDATE")
-            .bind(app_id)
-            .execute(&mut *tx)
-            .await?;
-    }
+    // Waits for a permission being added with this app, then takes it; a
+    // delete that lost a race to another answers 404.
+    let row = lock_row(db, &mut tx, app_id).await?;
+    let (name, slug): (String, String) = (row.get("name"), row.get("slug"));
     // P4: the app leaves every permission; one whose list becomes empty
     // goes too, rather than widening to "all apps".
     let emptied: Vec<String> = sqlx::query(
@@ -355,11 +500,17 @@ pub async fn delete(db: &Db, user: &User, app_id: &str) -> AppResult<()> {
         .bind(app_id)
         .execute(&mut *tx)
         .await?;
-    for id in &emptied {
-        sqlx::query("DELETE FROM app_permissions WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+    if !emptied.is_empty() {
+        let marks: Vec<String> = (1..=emptied.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "DELETE FROM app_permissions WHERE id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in &emptied {
+            q = q.bind(id);
+        }
+        q.execute(&mut *tx).await?;
     }
     sqlx::query("DELETE FROM versions WHERE app_id = $1")
         .bind(app_id)
@@ -375,7 +526,7 @@ pub async fn delete(db: &Db, user: &User, app_id: &str) -> AppResult<()> {
         "app.delete",
         &format!("app:{app_id}"),
         Some(app_id),
-        json!({ "name": found.app.name, "slug": found.app.slug, "deleted_permission_ids": emptied }),
+        json!({ "name": name, "slug": slug, "deleted_permission_ids": emptied }),
     )
     .await?;
     tx.commit().await?;
@@ -399,7 +550,10 @@ pub async fn dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard> 
         db,
         user,
         &envs,
-        Some((DASHBOARD_PAGE, (page - 1) * DASHBOARD_PAGE)),
+        Paging::Offset {
+            limit: DASHBOARD_PAGE,
+            offset: (page - 1) * DASHBOARD_PAGE,
+        },
     )
     .await?;
     let mut versions: HashMap<String, Vec<(String, String)>> = HashMap::new();
@@ -435,11 +589,11 @@ pub async fn dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard> 
                 let (released_version, released_at) = released.remove(&app.id).unwrap_or_default();
                 // Only the versions the user may list somewhere (V9, P7).
                 let listable = |env: &str| {
-                    app.access
-                        .environments
-                        .iter()
-                        .filter(|e| e.as_str() != RELEASED)
-                        .any(|l| listed_in(&envs, env, l))
+                    listed_in_any(
+                        &envs,
+                        env,
+                        app.access.environments.iter().map(String::as_str),
+                    )
                 };
                 let versions = versions
                     .remove(&app.id)
@@ -457,7 +611,6 @@ pub async fn dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard> 
             .collect(),
         page,
         has_next,
-        create_refusal: (!flags.app_create)
-            .then(|| "You do not have the App create permission".to_string()),
+        create_refusal: flags.app_create_denial().map(str::to_string),
     })
 }

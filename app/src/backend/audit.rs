@@ -2,11 +2,14 @@
 //! the change it records.
 use super::clock;
 use super::db::{Db, Tx};
-use crate::domain::access::administer_denied;
 pub use crate::domain::audit::{AuditEntry, AuditPage};
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
 use sqlx::Row;
+use time::format_description::well_known::Rfc3339;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 /// Who did it: a signed-in user, or (for failed sign-ins) only an email.
 pub struct Actor<'a> {
@@ -47,22 +50,79 @@ pub async fn record(
     Ok(())
 }
 
+/// The filters of `GET /audit` and the audit page as they arrived,
+/// unparsed: `list` checks them after the admin check (403 before 422), in
+/// API.md's order (`from`, `to`, `before`, `limit`).
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
     pub app_id: Option<String>,
     pub user_id: Option<String>,
     pub action: Option<String>,
-    pub before: Option<i64>,
-    pub limit: Option<i64>,
+    /// RFC 3339, inclusive.
+    pub from: Option<String>,
+    /// RFC 3339, exclusive.
+    pub to: Option<String>,
+    pub before: Option<String>,
+    pub limit: Option<String>,
+    /// The page's `datetime-local` inputs send `YYYY-MM-DDTHH:MM[:SS]`
+    /// without a zone; the page accepts that too (read as UTC), the API
+    /// only RFC 3339.
+    pub accept_datetime_local: bool,
+}
+
+/// The forms of a `datetime-local` input, read as UTC.
+const DATETIME_LOCAL: [&[BorrowedFormatItem<'static>]; 3] = [
+    format_description!("[year]-[month]-[day]T[hour]:[minute]"),
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]"),
+];
+
+/// A time filter (`from` or `to`) in the stored form of `audit_log.at`
+/// (fixed-width UTC text, see `clock`), so that it compares as text. The
+/// one parser of both doors: RFC 3339 with any offset, and with
+/// `datetime_local` also the page's zone-less form, read as UTC.
+pub fn parse_time(field: &str, raw: &str, datetime_local: bool) -> AppResult<String> {
+    let parsed = OffsetDateTime::parse(raw, &Rfc3339).ok().or_else(|| {
+        if !datetime_local {
+            return None;
+        }
+        DATETIME_LOCAL
+            .iter()
+            .find_map(|f| PrimitiveDateTime::parse(raw, *f).ok())
+            .map(PrimitiveDateTime::assume_utc)
+    });
+    // Out of range in UTC (e.g. year 9999 with a negative offset) is bad
+    // input too, not a panic in `to_offset`.
+    let utc = parsed.and_then(|t| t.checked_to_offset(UtcOffset::UTC));
+    utc.map(clock::format).ok_or_else(|| {
+        AppError::invalid(
+            field,
+            format!("{field} must be an RFC 3339 time, like 2026-01-31T09:00:00Z"),
+        )
+    })
+}
+
+fn whole_number(field: &str, raw: Option<&str>) -> AppResult<Option<i64>> {
+    raw.map(|v| {
+        v.parse::<i64>()
+            .map_err(|_| AppError::invalid(field, format!("{field} must be a whole number")))
+    })
+    .transpose()
 }
 
 /// Newest first, `limit` 1..=500 (default 100); `next` is the `before` of the
-/// following page.
+/// following page. `from` is inclusive, `to` exclusive.
 pub async fn list(db: &Db, actor: &User, filter: AuditFilter) -> AppResult<AuditPage> {
-    if let Some(reason) = administer_denied(actor.role) {
-        return Err(AppError::forbidden(reason));
-    }
-    let limit = filter.limit.unwrap_or(100);
+    super::users::require_admin(actor)?;
+    let when = |field: &str, raw: &Option<String>| {
+        raw.as_deref()
+            .map(|r| parse_time(field, r, filter.accept_datetime_local))
+            .transpose()
+    };
+    let from = when("from", &filter.from)?;
+    let to = when("to", &filter.to)?;
+    let before = whole_number("before", filter.before.as_deref())?;
+    let limit = whole_number("limit", filter.limit.as_deref())?.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(AppError::invalid(
             "limit",
@@ -73,13 +133,16 @@ pub async fn list(db: &Db, actor: &User, filter: AuditFilter) -> AppResult<Audit
         "SELECT id, at, actor, action, target, app_id, details FROM audit_log \
          WHERE ($1 IS NULL OR actor_id = $1) AND ($2 IS NULL OR action = $2) \
            AND ($3 IS NULL OR id < $3) AND ($5 IS NULL OR app_id = $5) \
+           AND ($6 IS NULL OR at >= $6) AND ($7 IS NULL OR at < $7) \
          ORDER BY id DESC LIMIT $4",
     )
     .bind(filter.user_id)
     .bind(filter.action)
-    .bind(filter.before)
+    .bind(before)
     .bind(limit + 1)
     .bind(filter.app_id)
+    .bind(from)
+    .bind(to)
     .fetch_all(&db.pool)
     .await?;
     let mut entries: Vec<AuditEntry> = rows

@@ -8,11 +8,20 @@ use crate::error::{AppError, AppResult};
 use serde_json::json;
 use sqlx::Row;
 
+/// Whether nobody has set the installation up yet. Once set up it stays
+/// so, and the answer comes from memory.
 pub async fn setup_needed(db: &Db) -> AppResult<bool> {
+    if db.cache.set_up() {
+        return Ok(false);
+    }
     let row = sqlx::query("SELECT COUNT(*) AS n FROM installation")
         .fetch_one(&db.pool)
         .await?;
-    Ok(row.get::<i64, _>("n") == 0)
+    let needed = row.get::<i64, _>("n") == 0;
+    if !needed {
+        db.cache.mark_set_up();
+    }
+    Ok(needed)
 }
 
 /// Creates the first admin. The single-row `installation` table makes this
@@ -22,7 +31,7 @@ pub async fn setup(db: &Db, input: NewAdmin) -> AppResult<User> {
     if !setup_needed(db).await? {
         return Err(AppError::conflict(DONE));
     }
-    let hash = passwords::hash(input.password.expose().to_string()).await?;
+    let hash = passwords::hash(input.password.secret()).await?;
     let mut tx = db.begin().await?;
     let claimed = sqlx::query("INSERT INTO installation (id, set_up_at) VALUES (1, $1)")
         .bind(clock::now())
@@ -48,34 +57,31 @@ pub async fn setup(db: &Db, input: NewAdmin) -> AppResult<User> {
 }
 
 /// Checks an email and password. Unknown emails and wrong passwords get the
-/// same answer after the same work; failures count towards the throttle.
+/// same answer after the same work.
+///
+/// S3 holds under simultaneous guesses because an attempt is counted before
+/// the password is checked: one transaction (serialized per account and per
+/// address) counts the failures in the window and, if the attempt may go
+/// on, records it as a failure. Only then is the password verified; a
+/// success takes its record back. So of 30 parallel guesses at most 5 reach
+/// the password check.
 pub async fn sign_in(db: &Db, email: &str, password: &str, address: &str) -> AppResult<User> {
     let email = Email::parse(email)?;
     if password.is_empty() {
         return Err(AppError::invalid("password", "Password is required"));
     }
-    let since = clock::unix_now() - sign_in::WINDOW_SECONDS;
-    let counts = sqlx::query(
-        "SELECT \
-           (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND at > $3) AS by_account, \
-           (SELECT COUNT(*) FROM login_failures WHERE address = $2 AND at > $3) AS by_address",
-    )
-    .bind(email.as_str())
-    .bind(address)
-    .bind(since)
-    .fetch_one(&db.pool)
-    .await?;
-    if throttled(counts.get("by_account"), counts.get("by_address")) {
-        tracing::warn!(address, "sign-in throttled");
-        return Err(AppError::rate_limited(THROTTLED));
-    }
+    let attempt = reserve_attempt(db, &email, address).await?;
 
     let found = users::find_credentials(db, &email).await?;
     let stored = found.as_ref().map(|(_, hash)| hash.clone());
-    let ok = passwords::verify(password.to_string(), stored).await?;
-    match found {
+    let ok = passwords::verify(password.into(), stored).await?;
+    let mut tx = db.begin().await?;
+    let result = match found {
         Some((user, _)) if ok && user.active => {
-            let mut tx = db.begin().await?;
+            sqlx::query("DELETE FROM login_failures WHERE id = $1")
+                .bind(attempt)
+                .execute(&mut *tx)
+                .await?;
             audit::record(
                 &mut tx,
                 (&user).into(),
@@ -85,7 +91,6 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, address: &str) -> App
                 json!({}),
             )
             .await?;
-            tx.commit().await?;
             Ok(user)
         }
         found => {
@@ -94,17 +99,6 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, address: &str) -> App
                 Some((u, _)) if !u.active && ok => "deactivated",
                 Some(_) => "wrong_password",
             };
-            let mut tx = db.begin().await?;
-            sqlx::query("INSERT INTO login_failures (email, address, at) VALUES ($1, $2, $3)")
-                .bind(email.as_str())
-                .bind(address)
-                .bind(clock::unix_now())
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM login_failures WHERE at < $1")
-                .bind(since)
-                .execute(&mut *tx)
-                .await?;
             let actor = Actor {
                 id: None,
                 email: email.as_str(),
@@ -118,10 +112,54 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, address: &str) -> App
                 json!({ "reason": reason, "address": address }),
             )
             .await?;
-            tx.commit().await?;
             Err(AppError::unauthenticated_because(BAD_CREDENTIALS))
         }
+    };
+    tx.commit().await?;
+    result
+}
+
+/// Counts the failures of the window and, unless they throttle this
+/// attempt (429, not counted), records the attempt as one more failure, in
+/// one serialized step. Answers the record's id.
+async fn reserve_attempt(db: &Db, email: &Email, address: &str) -> AppResult<i64> {
+    let now = db.clock.unix_now();
+    let since = now - sign_in::WINDOW_SECONDS;
+    let mut tx = db.begin().await?;
+    // Account first, then address: one order everywhere, so no deadlock.
+    db.serialize(&mut tx, &format!("sign-in account {}", email.as_str()))
+        .await?;
+    db.serialize(&mut tx, &format!("sign-in address {address}"))
+        .await?;
+    let counts = sqlx::query(
+        "SELECT \
+           (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND at > $3) AS by_account, \
+           (SELECT COUNT(*) FROM login_failures WHERE address = $2 AND at > $3) AS by_address",
+    )
+    .bind(email.as_str())
+    .bind(address)
+    .bind(since)
+    .fetch_one(&mut *tx)
+    .await?;
+    if throttled(counts.get("by_account"), counts.get("by_address")) {
+        tracing::info!(address, "sign-in throttled");
+        return Err(AppError::rate_limited(THROTTLED));
     }
+    let id: i64 = sqlx::query(
+        "INSERT INTO login_failures (email, address, at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(email.as_str())
+    .bind(address)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?
+    .get("id");
+    sqlx::query("DELETE FROM login_failures WHERE at <= $1")
+        .bind(since)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 pub async fn sign_out(db: &Db, user: &User) -> AppResult<()> {

@@ -32,6 +32,10 @@ impl Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// The clock of the time windows (sign-in throttle); tests move it.
+    pub clock: super::clock::Clock,
+    /// What rarely changes, held in memory (`cache`).
+    pub cache: std::sync::Arc<super::cache::Cache>,
 }
 
 pub type Tx = Transaction<'static, Any>;
@@ -60,7 +64,12 @@ impl Db {
             // WAL lets readers go on while one writer commits.
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            clock: Default::default(),
+            cache: Default::default(),
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
@@ -79,6 +88,25 @@ impl Db {
         };
         Ok(self.pool.begin_with(stmt).await?)
     }
+
+    /// Makes the transactions that name the same `key` run one after the
+    /// other, until `tx` ends: the check-then-write rules (the sign-in
+    /// throttle, the last active admin) count rows that a concurrent
+    /// transaction may be about to add or change. On SQLite every write
+    /// transaction already holds the database (`BEGIN IMMEDIATE`).
+    pub async fn serialize(&self, tx: &mut Tx, key: &str) -> Result<(), AppError> {
+        if self.backend == Backend::Postgres {
+            // The lock function returns `void`, which the Any driver cannot
+            // decode: count its one row instead.
+            sqlx::query(
+                "SELECT COUNT(*) AS n FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS l",
+            )
+            .bind(key)
+            .fetch_one(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
 }
 
 /// Database failures are logged here with their cause and leave as a
@@ -90,6 +118,36 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// `a = $1, b = $2, …`: the SET list of an UPDATE writing only `columns`;
+/// the key of the row binds after them, at `$(columns.len() + 1)`.
+pub fn assignments<'a>(columns: impl Iterator<Item = &'a str>) -> String {
+    columns
+        .enumerate()
+        .map(|(i, column)| format!("{column} = ${}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// What a unique violation is about, if `e` is one: the constraint's name
+/// where the database reports one (PostgreSQL, e.g. `apps_slug_key`), and
+/// otherwise the columns SQLite names (`UNIQUE constraint failed: apps.slug`
+/// gives `apps.slug`; a composite key gives `versions.app_id, versions.name_key`).
+pub fn unique_violation_on(e: &sqlx::Error) -> Option<String> {
+    match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => Some(match d.constraint() {
+            Some(name) => name.to_string(),
+            None => {
+                let m = d.message();
+                m.strip_prefix("UNIQUE constraint failed: ")
+                    .unwrap_or(m)
+                    .trim()
+                    .to_string()
+            }
+        }),
+        _ => None,
+    }
 }

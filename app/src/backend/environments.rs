@@ -3,8 +3,19 @@ use super::db::Db;
 use crate::domain::environment::Environment;
 use crate::error::AppResult;
 use sqlx::Row;
+use std::sync::Arc;
 
+/// Every environment, by priority (E2); from memory while unchanged.
+pub async fn all(db: &Db) -> AppResult<Arc<Vec<Environment>>> {
+    db.cache.environments(read(db)).await
+}
+
+/// `all`, as an owned list.
 pub async fn list(db: &Db) -> AppResult<Vec<Environment>> {
+    Ok(all(db).await?.as_ref().clone())
+}
+
+async fn read(db: &Db) -> AppResult<Vec<Environment>> {
     let rows =
         sqlx::query("SELECT id, name, priority, is_default FROM environments ORDER BY priority")
             .fetch_all(&db.pool)

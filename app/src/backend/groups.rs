@@ -5,7 +5,7 @@ use super::audit;
 use super::db::{is_unique_violation, Backend, Db, Tx};
 use super::users::require_admin;
 use super::{clock, environments};
-use crate::domain::access::{Level, RELEASED};
+use crate::domain::access::{Flag, Level, RELEASED};
 use crate::domain::group::{
     group_change_refusal, group_delete_refusal, membership_refusal, permission_refusal, Apps,
     Choices, FlagsChange, GroupFacts, GroupKind, GroupName, GroupPage, GroupView, NewPermission,
@@ -27,44 +27,10 @@ fn no_group() -> AppError {
 /// The group's facts for the P2–P4 rules, read in the transaction that
 /// changes it (locked on PostgreSQL, so two admins cannot race past a rule).
 async fn facts(tx: &mut Tx, backend: Backend, group_id: &str) -> AppResult<GroupFacts> {
-    let lock = if backend == Backend::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
-    let row = sqlx::query(&format!(
-        "SELECT name, role, {FLAG_COLUMNS} FROM groups WHERE id = $1{lock}"
-    ))
-    .bind(group_id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(no_group)?;
-    let role = row
-        .get::<Option<String>, _>("role")
-        .and_then(|r| Role::parse(&r).ok());
-    let end_users = sqlx::query(
-        "SELECT u.name FROM group_members m JOIN users u ON u.id = m.user_id \
-         WHERE m.group_id = $1 AND u.role = 'end-user' ORDER BY u.name",
-    )
-    .bind(group_id)
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|r| r.get("name"))
-    .collect();
-    let holds_edit =
-        sqlx::query("SELECT 1 AS x FROM app_permissions WHERE group_id = $1 AND access = 'edit'")
-            .bind(group_id)
-            .fetch_optional(&mut **tx)
-            .await?
-            .is_some();
-    Ok(GroupFacts {
-        name: row.get("name"),
-        role,
-        flags: flags_of_row(&row),
-        end_users,
-        holds_edit,
-    })
+    facts_where(tx, backend, "g.id = $1", group_id)
+        .await?
+        .pop()
+        .ok_or_else(no_group)
 }
 
 /// The facts of every custom group the user is in (for a role change).
@@ -73,19 +39,101 @@ pub(super) async fn custom_groups_of(
     backend: Backend,
     user_id: &str,
 ) -> AppResult<Vec<GroupFacts>> {
-    let ids: Vec<String> =
-        sqlx::query("SELECT group_id FROM group_members WHERE user_id = $1 ORDER BY group_id")
-            .bind(user_id)
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| r.get("group_id"))
-            .collect();
-    let mut all = Vec::with_capacity(ids.len());
-    for id in ids {
-        all.push(facts(tx, backend, &id).await?);
+    facts_where(
+        tx,
+        backend,
+        "g.id IN (SELECT group_id FROM group_members WHERE user_id = $1)",
+        user_id,
+    )
+    .await
+}
+
+/// The facts of the groups matching `condition` (on `g`, binding `$1`),
+/// by id, in three statements however many groups match.
+async fn facts_where(
+    tx: &mut Tx,
+    backend: Backend,
+    condition: &str,
+    bind: &str,
+) -> AppResult<Vec<GroupFacts>> {
+    let lock = if backend == Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT g.id, g.name, g.role, {FLAG_COLUMNS} FROM groups g WHERE {condition} ORDER BY g.id{lock}"
+    ))
+    .bind(bind)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut end_users: HashMap<String, Vec<String>> = HashMap::new();
+    for r in sqlx::query(&format!(
+        "SELECT m.group_id, u.name FROM group_members m JOIN users u ON u.id = m.user_id \
+         WHERE u.role = 'end-user' AND m.group_id IN (SELECT g.id FROM groups g WHERE {condition}) \
+         ORDER BY u.name"
+    ))
+    .bind(bind)
+    .fetch_all(&mut **tx)
+    .await?
+    {
+        end_users
+            .entry(r.get("group_id"))
+            .or_default()
+            .push(r.get("name"));
     }
-    Ok(all)
+    let holding_edit: Vec<String> = sqlx::query(&format!(
+        "SELECT DISTINCT group_id FROM app_permissions \
+         WHERE access = 'edit' AND group_id IN (SELECT g.id FROM groups g WHERE {condition})"
+    ))
+    .bind(bind)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| r.get("group_id"))
+    .collect();
+    rows.iter()
+        .map(|row| {
+            let id: String = row.get("id");
+            let role = match row.get::<Option<String>, _>("role") {
+                None => None,
+                Some(r) => Some(Role::parse(&r).map_err(|_| {
+                    tracing::error!(group_id = %id, role = %r, "unknown role in the groups table");
+                    AppError::internal()
+                })?),
+            };
+            Ok(GroupFacts {
+                name: row.get("name"),
+                role,
+                flags: flags_of_row(row),
+                end_users: end_users.remove(&id).unwrap_or_default(),
+                holds_edit: holding_edit.contains(&id),
+            })
+        })
+        .collect()
+}
+
+/// Inserts `(first, each of values)` into `table_and_columns` in one
+/// statement.
+async fn insert_pairs(
+    tx: &mut Tx,
+    table_and_columns: &str,
+    first: &str,
+    values: &[String],
+) -> AppResult<()> {
+    if values.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (2..values.len() + 2)
+        .map(|i| format!("($1, ${i})"))
+        .collect();
+    let sql = format!("INSERT INTO {table_and_columns} VALUES {}", rows.join(", "));
+    let mut q = sqlx::query(&sql).bind(first);
+    for v in values {
+        q = q.bind(v);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
 }
 
 /// Runs `sql`, where each `{only:COLUMN}` becomes `COLUMN = $1` when one
@@ -267,6 +315,8 @@ pub async fn create(db: &Db, admin: &User, name: AppResult<&str>) -> AppResult<G
         json!({ "name": name.as_str() }),
     )
     .await?;
+    // Groups, flags and members are held in memory by every instance.
+    super::cache::bump(&mut tx).await?;
     tx.commit().await?;
     get(db, admin, &id).await
 }
@@ -307,15 +357,14 @@ pub async fn update(
         );
     }
     if let Some(f) = new_flags.filter(|f| *f != before.flags) {
-        let sets: Vec<String> = crate::domain::access::Flags::NAMES
-            .iter()
-            .enumerate()
-            .map(|(i, n)| format!("{n} = ${}", i + 1))
-            .collect();
-        let sql = format!("UPDATE groups SET {} WHERE id = $7", sets.join(", "));
+        let sql = format!(
+            "UPDATE groups SET {} WHERE id = ${}",
+            super::db::assignments(Flag::ALL.iter().map(|f| f.name())),
+            Flag::ALL.len() + 1
+        );
         let mut q = sqlx::query(&sql);
-        for n in crate::domain::access::Flags::NAMES {
-            q = q.bind(f.get(n) as i64);
+        for flag in Flag::ALL {
+            q = q.bind(f.get(flag) as i64);
         }
         q.bind(id).execute(&mut *tx).await?;
         details.insert("flags".into(), json!({ "from": before.flags, "to": f }));
@@ -331,6 +380,8 @@ pub async fn update(
         )
         .await?;
     }
+    // Groups, flags and members are held in memory by every instance.
+    super::cache::bump(&mut tx).await?;
     tx.commit().await?;
     get(db, admin, id).await
 }
@@ -355,6 +406,8 @@ pub async fn delete(db: &Db, admin: &User, id: &str) -> AppResult<()> {
         json!({ "name": g.name }),
     )
     .await?;
+    // Groups, flags and members are held in memory by every instance.
+    super::cache::bump(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -419,6 +472,8 @@ pub async fn set_member(
         )
         .await?;
     }
+    // Groups, flags and members are held in memory by every instance.
+    super::cache::bump(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -449,18 +504,25 @@ pub async fn add_permission(
         } else {
             ""
         };
+        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id FROM apps WHERE id IN ({}){lock}",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
         for app_id in ids {
-            let exists = sqlx::query(&format!("SELECT id FROM apps WHERE id = $1{lock}"))
-                .bind(app_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
-            if !exists {
-                return Err(AppError::invalid(
-                    "apps",
-                    format!("There is no app with id {app_id:?}"),
-                ));
-            }
+            q = q.bind(app_id);
+        }
+        let found: Vec<String> = if ids.is_empty() {
+            Vec::new()
+        } else {
+            q.fetch_all(&mut *tx).await?
+        };
+        if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
+            return Err(AppError::invalid(
+                "apps",
+                format!("There is no app with id {missing:?}"),
+            ));
         }
     }
     let known: Vec<String> = environments::list(db)
@@ -491,23 +553,21 @@ pub async fn add_permission(
     .execute(&mut *tx)
     .await?;
     if let Apps::List(ids) = &p.apps {
-        for app_id in ids {
-            sqlx::query("INSERT INTO app_permission_apps (permission_id, app_id) VALUES ($1, $2)")
-                .bind(&id)
-                .bind(app_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    for e in &p.environments {
-        sqlx::query(
-            "INSERT INTO app_permission_environments (permission_id, environment) VALUES ($1, $2)",
+        insert_pairs(
+            &mut tx,
+            "app_permission_apps (permission_id, app_id)",
+            &id,
+            ids,
         )
-        .bind(&id)
-        .bind(e)
-        .execute(&mut *tx)
         .await?;
     }
+    insert_pairs(
+        &mut tx,
+        "app_permission_environments (permission_id, environment)",
+        &id,
+        &p.environments,
+    )
+    .await?;
     let view = PermissionView {
         id,
         apps: p.apps,
@@ -518,7 +578,7 @@ pub async fn add_permission(
     audit::record(
         &mut tx,
         admin.into(),
-        "group.permission_add",
+        "permission.grant",
         &format!("group:{group_id}"),
         None,
         json!({ "group": g.name, "permission": view }),
@@ -549,7 +609,7 @@ pub async fn remove_permission(
     audit::record(
         &mut tx,
         admin.into(),
-        "group.permission_remove",
+        "permission.revoke",
         &format!("group:{group_id}"),
         None,
         json!({ "group": g.name, "permission_id": permission_id }),

@@ -4,6 +4,7 @@ pub mod access;
 pub mod apps;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod clock;
 pub mod db;
 pub mod environments;

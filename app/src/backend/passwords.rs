@@ -5,6 +5,7 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
+use secrecy::{ExposeSecret, SecretString};
 use std::sync::OnceLock;
 
 fn hash_blocking(password: &str) -> AppResult<String> {
@@ -18,8 +19,8 @@ fn hash_blocking(password: &str) -> AppResult<String> {
         })
 }
 
-pub async fn hash(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
+pub async fn hash(password: SecretString) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || hash_blocking(password.expose_secret()))
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "hashing task failed");
@@ -36,14 +37,14 @@ fn dummy_hash() -> &'static str {
 
 /// Verifies `password` against `stored`, or against the dummy hash when
 /// there is no user, and answers false then.
-pub async fn verify(password: String, stored: Option<String>) -> AppResult<bool> {
+pub async fn verify(password: SecretString, stored: Option<String>) -> AppResult<bool> {
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| dummy_hash().to_string());
         let ok = PasswordHash::new(&hash)
             .map(|h| {
                 Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
+                    .verify_password(password.expose_secret().as_bytes(), &h)
                     .is_ok()
             })
             .unwrap_or(false);

@@ -6,7 +6,10 @@ use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
 use tower_sessions::Session;
 
-const USER_KEY: &str = "uid";
+/// The signed-in user's id in the session data.
+pub const USER_KEY: &str = "uid";
+/// The user row the session store read with the session (never stored).
+pub const LOADED_USER_KEY: &str = "_user";
 
 fn session_error(e: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %e, "session store error");
@@ -16,6 +19,10 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
 /// Starts the user's session with a fresh id (no session fixation).
 pub async fn begin(session: &Session, user: &User) -> AppResult<()> {
     session.cycle_id().await.map_err(session_error)?;
+    session
+        .remove_value(LOADED_USER_KEY)
+        .await
+        .map_err(session_error)?;
     session
         .insert(USER_KEY, &user.id)
         .await
@@ -36,7 +43,17 @@ pub async fn current_user(db: &Db, session: &Session) -> AppResult<Option<User>>
     else {
         return Ok(None);
     };
-    match users::find(db, &id).await? {
+    // The store loaded the user with the session; a session begun during
+    // this request has not been loaded, so its user is read here.
+    let user = match session
+        .get::<Option<User>>(LOADED_USER_KEY)
+        .await
+        .map_err(session_error)?
+    {
+        Some(loaded) => loaded.filter(|u| u.id == id),
+        None => users::find(db, &id).await?,
+    };
+    match user {
         Some(user) if user.active => Ok(Some(user)),
         _ => {
             end(session).await?;

@@ -12,7 +12,8 @@ use sqlx::Row;
 
 const COLUMNS: &str = "id, email, name, role, active";
 
-fn from_row(r: &AnyRow) -> AppResult<User> {
+/// A user from a row holding the columns `id, email, name, role, active`.
+pub fn user_from_row(r: &AnyRow) -> AppResult<User> {
     let role: String = r.get("role");
     Ok(User {
         id: r.get("id"),
@@ -31,6 +32,17 @@ pub(crate) fn require_admin(actor: &User) -> AppResult<()> {
         Some(reason) => Err(AppError::forbidden(reason)),
         None => Ok(()),
     }
+}
+
+/// The lock of the set of active admins (`Db::serialize`).
+const ADMINS_LOCK: &str = "users: active admins";
+
+async fn active_admins(tx: &mut Tx) -> AppResult<usize> {
+    let n = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND active = 1")
+        .fetch_one(&mut **tx)
+        .await?
+        .get::<i64, _>("n");
+    Ok(n as usize)
 }
 
 const DUPLICATE_EMAIL: &str = "A user with this email already exists";
@@ -81,7 +93,7 @@ pub(super) async fn lock(tx: &mut Tx, backend: Backend, id: &str) -> AppResult<U
         .fetch_optional(&mut **tx)
         .await?;
     row.as_ref()
-        .map(from_row)
+        .map(user_from_row)
         .transpose()?
         .ok_or_else(|| AppError::not_found("No such user"))
 }
@@ -91,7 +103,7 @@ pub async fn find(db: &Db, id: &str) -> AppResult<Option<User>> {
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    row.as_ref().map(from_row).transpose()
+    row.as_ref().map(user_from_row).transpose()
 }
 
 /// The user and their password hash, for sign-in only.
@@ -102,7 +114,7 @@ pub(super) async fn find_credentials(db: &Db, email: &Email) -> AppResult<Option
     .bind(email.as_str())
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|r| Ok((from_row(&r)?, r.get("password_hash"))))
+    row.map(|r| Ok((user_from_row(&r)?, r.get("password_hash"))))
         .transpose()
 }
 
@@ -111,7 +123,7 @@ pub async fn list(db: &Db, actor: &User) -> AppResult<Vec<User>> {
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM users ORDER BY email"))
         .fetch_all(&db.pool)
         .await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(user_from_row).collect()
 }
 
 /// Creates a user from raw input: the caller's right is checked before the
@@ -126,7 +138,7 @@ pub async fn create(
 ) -> AppResult<User> {
     require_admin(actor)?;
     let input = NewUser::parse(email, name, password, role)?;
-    let hash = passwords::hash(input.password.expose().to_string()).await?;
+    let hash = passwords::hash(input.password.secret()).await?;
     let mut tx = db.begin().await?;
     let user = insert(&mut tx, &input.email, &input.name, input.role, &hash).await?;
     audit::record(
@@ -153,12 +165,13 @@ pub async fn update(
     require_admin(actor)?;
     let change = UserChange::parse(name, role, active)?;
     let mut tx = db.begin().await?;
+    // Two admins demoting or deactivating each other at once must not both
+    // count the other as the remaining admin: role and active changes run
+    // one at a time, and the count is read after the lock.
+    db.serialize(&mut tx, ADMINS_LOCK).await?;
     let before = lock(&mut tx, db.backend, id).await?;
-    let admins = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND active = 1")
-        .fetch_one(&mut *tx)
-        .await?
-        .get::<i64, _>("n");
-    if let Some(reason) = user_change_refusal(&actor.id, &before, &change, admins as usize) {
+    let admins = active_admins(&mut tx).await?;
+    if let Some(reason) = user_change_refusal(&actor.id, &before, &change, admins) {
         return Err(AppError::conflict(reason));
     }
     if let Some(role) = change.role.filter(|r| *r != before.role) {
@@ -216,4 +229,94 @@ pub async fn update(
     .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// Who did what from the operator's command line (`server admin …`).
+const OPERATOR: &str = "operator (command line)";
+
+/// `server admin reset-password EMAIL`: an operator locked out sets a new
+/// password; the user's failed sign-ins are forgotten.
+pub async fn reset_password(db: &Db, email: &str, password: &str) -> AppResult<User> {
+    let email = Email::parse(email)?;
+    let password = crate::domain::user::Password::parse(password)?;
+    let hash = passwords::hash(password.secret()).await?;
+    let mut tx = db.begin().await?;
+    let user = by_email_locked(&mut tx, db.backend, &email).await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(&hash)
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM login_failures WHERE email = $1")
+        .bind(email.as_str())
+        .execute(&mut *tx)
+        .await?;
+    operator_changed(
+        &mut tx,
+        &user.id,
+        json!({ "password": "reset from the command line" }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// `server admin promote EMAIL`: makes the user an active admin, so an
+/// installation whose admins are all gone can be administered again.
+pub async fn promote_to_admin(db: &Db, email: &str) -> AppResult<User> {
+    let email = Email::parse(email)?;
+    let mut tx = db.begin().await?;
+    db.serialize(&mut tx, ADMINS_LOCK).await?;
+    let before = by_email_locked(&mut tx, db.backend, &email).await?;
+    let after = User {
+        role: Role::Admin,
+        active: true,
+        ..before.clone()
+    };
+    if after == before {
+        return Ok(after);
+    }
+    sqlx::query("UPDATE users SET role = 'admin', active = 1 WHERE id = $1")
+        .bind(&before.id)
+        .execute(&mut *tx)
+        .await?;
+    operator_changed(
+        &mut tx,
+        &before.id,
+        json!({
+            "role": { "from": before.role, "to": after.role },
+            "active": { "from": before.active, "to": after.active },
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Audits a change the operator made from the command line.
+async fn operator_changed(tx: &mut Tx, user_id: &str, details: serde_json::Value) -> AppResult<()> {
+    let actor = audit::Actor {
+        id: None,
+        email: OPERATOR,
+    };
+    audit::record(
+        tx,
+        actor,
+        "user.update",
+        &format!("user:{user_id}"),
+        None,
+        details,
+    )
+    .await
+}
+
+async fn by_email_locked(tx: &mut Tx, backend: Backend, email: &Email) -> AppResult<User> {
+    let id: Option<String> = sqlx::query("SELECT id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.get("id"));
+    let id =
+        id.ok_or_else(|| AppError::not_found(format!("No user has the email {}", email.as_str())))?;
+    lock(tx, backend, &id).await
 }

@@ -5,11 +5,11 @@
 use super::apps::{self, Found};
 use super::audit;
 use super::clock;
-use super::db::{is_unique_violation, Db, Tx};
+use super::db::{unique_violation_on, Backend, Db, Tx};
 use crate::domain::app::VersionView;
 use crate::domain::lifecycle::{
-    listed_in, next_environment, parse_description, refusal, release_environment, VersionAction,
-    VersionFacts, VersionName, VersionStatus, DEVELOPMENT,
+    environments_listed, next_environment, parse_description, refusal, release_environment,
+    VersionAction, VersionFacts, VersionName, VersionStatus, DEVELOPMENT,
 };
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
@@ -21,13 +21,20 @@ const COLUMNS: &str = "v.id, v.app_id, v.name, v.description, v.status, v.enviro
     v.parent_version_id, v.created_by, v.created_at, v.saved_at, v.revision, \
     (CASE WHEN a.released_version_id = v.id THEN 1 ELSE 0 END) AS released";
 
-fn view(r: &AnyRow) -> VersionView {
-    VersionView {
+/// A version row; a status the rules do not know is a corrupt row, an
+/// error, never read as some default.
+fn view(r: &AnyRow) -> AppResult<VersionView> {
+    let status: String = r.get("status");
+    let status = VersionStatus::parse(&status).ok_or_else(|| {
+        tracing::error!(version_id = %r.get::<String, _>("id"), status, "unknown version status in the database");
+        AppError::internal()
+    })?;
+    Ok(VersionView {
         id: r.get("id"),
         app_id: r.get("app_id"),
         name: r.get("name"),
         description: r.get("description"),
-        status: VersionStatus::parse(&r.get::<String, _>("status")).unwrap_or(VersionStatus::Saved),
+        status,
         environment: r.get("environment"),
         released: r.get::<i64, _>("released") != 0,
         parent_version_id: r.get("parent_version_id"),
@@ -36,10 +43,31 @@ fn view(r: &AnyRow) -> VersionView {
         saved_at: r.get("saved_at"),
         revision: r.get("revision"),
         definition: None,
-    }
+    })
 }
 
 const DUPLICATE: &str = "This app already has a version with this name";
+
+/// The error a failed write of a version means: a unique violation on the
+/// version names of an app (PostgreSQL names the constraint, SQLite the
+/// columns) is a 409 about `name`; anything else is the database's failure.
+fn write_error(e: sqlx::Error) -> AppError {
+    match unique_violation_on(&e).as_deref() {
+        Some("versions_app_id_name_key_key" | "versions.app_id, versions.name_key") => {
+            let mut conflict = AppError::conflict(DUPLICATE);
+            conflict.details = Some(json!({ "field": "name" }));
+            conflict
+        }
+        Some(other) => {
+            tracing::error!(
+                constraint = other,
+                "unexpected unique violation on versions"
+            );
+            AppError::conflict(DUPLICATE)
+        }
+        None => e.into(),
+    }
+}
 
 pub(super) async fn insert(tx: &mut Tx, v: &VersionView, definition: &Value) -> AppResult<()> {
     let inserted = sqlx::query(
@@ -62,10 +90,7 @@ pub(super) async fn insert(tx: &mut Tx, v: &VersionView, definition: &Value) -> 
     .bind(definition.to_string())
     .execute(&mut **tx)
     .await;
-    match inserted {
-        Err(e) if is_unique_violation(&e) => Err(AppError::conflict(DUPLICATE)),
-        other => other.map(|_| ()).map_err(AppError::from),
-    }
+    inserted.map(|_| ()).map_err(write_error)
 }
 
 /// One version of an app, with how many versions the app has.
@@ -95,18 +120,32 @@ impl Loaded {
 
 async fn load(db: &Db, user: &User, app_id: &str, version_id: &str) -> AppResult<Loaded> {
     let found = apps::find(db, user, app_id).await?;
+    load_in(db, found, version_id, false).await
+}
+
+/// The version of an app already found, with its definition if asked.
+async fn load_in(db: &Db, found: Found, version_id: &str, definition: bool) -> AppResult<Loaded> {
+    let def = if definition { ", v.definition" } else { "" };
     let row = sqlx::query(&format!(
-        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM versions c WHERE c.app_id = a.id) AS n \
+        "SELECT {COLUMNS}{def}, (SELECT COUNT(*) FROM versions c WHERE c.app_id = a.id) AS n \
          FROM versions v JOIN apps a ON a.id = v.app_id WHERE v.app_id = $1 AND v.id = $2"
     ))
-    .bind(app_id)
+    .bind(&found.app.id)
     .bind(version_id)
     .fetch_optional(&db.pool)
     .await?
     .ok_or_else(|| AppError::not_found("No such version"))?;
+    let mut version = view(&row)?;
+    if definition {
+        let text: String = row.get("definition");
+        version.definition = Some(serde_json::from_str(&text).map_err(|e| {
+            tracing::error!(version_id, error = %e, "a stored definition is not JSON");
+            AppError::internal()
+        })?);
+    }
     Ok(Loaded {
         found,
-        version: view(&row),
+        version,
         count: row.get::<i64, _>("n") as usize,
     })
 }
@@ -147,45 +186,61 @@ async fn listed(db: &Db, found: &Found, environment: Option<&str>) -> AppResult<
             "You may open only the released app, not its versions",
         ));
     }
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM versions v JOIN apps a ON a.id = v.app_id WHERE v.app_id = $1 ORDER BY v.created_at DESC, v.id"
-    ))
-    .bind(&found.app.id)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(view)
-        .filter(|v| {
-            listing
-                .iter()
-                .any(|l| listed_in(&found.envs, &v.environment, l))
-        })
-        .collect())
+    // V9 decided by the one rule, applied in SQL: the environments whose
+    // versions these listings show.
+    let listing: Vec<&str> = listing.iter().map(String::as_str).collect();
+    let shown = environments_listed(&found.envs, &listing);
+    if shown.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (2..shown.len() + 2).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM versions v JOIN apps a ON a.id = v.app_id \
+         WHERE v.app_id = $1 AND v.environment IN ({}) ORDER BY v.created_at DESC, v.id",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(&found.app.id);
+    for e in &shown {
+        q = q.bind(*e);
+    }
+    q.fetch_all(&db.pool).await?.iter().map(view).collect()
 }
 
 /// One version with its definition, for a caller who may list it somewhere.
 pub async fn get(db: &Db, user: &User, app_id: &str, version_id: &str) -> AppResult<VersionView> {
-    let l = load(db, user, app_id, version_id).await?;
-    let visible = l
+    let found = apps::find(db, user, app_id).await?;
+    Ok(visible(db, found, version_id).await?.version)
+}
+
+/// The version with its definition, if the caller may list it (V9).
+async fn visible(db: &Db, found: Found, version_id: &str) -> AppResult<Loaded> {
+    let l = load_in(db, found, version_id, true).await?;
+    if !l
         .found
         .access
-        .listable()
-        .any(|e| listed_in(&l.found.envs, &l.version.environment, e));
-    if !visible {
+        .lists_version(&l.version.environment, &l.found.envs)
+    {
         return Err(AppError::forbidden(format!(
             "You do not have access to {}",
             l.version.environment
         )));
     }
-    let def: String = sqlx::query("SELECT definition FROM versions WHERE id = $1")
-        .bind(version_id)
-        .fetch_one(&db.pool)
-        .await?
-        .get("definition");
-    let mut v = l.version;
-    v.definition = Some(serde_json::from_str(&def).unwrap_or(Value::Null));
-    Ok(v)
+    Ok(l)
+}
+
+/// A version's page: the version, and the app page of the environment it
+/// is in, from one look-up of the app and the caller's access.
+pub async fn version_page(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    version_id: &str,
+) -> AppResult<(crate::domain::app::AppPage, VersionView)> {
+    let found = apps::find(db, user, app_id).await?;
+    let l = visible(db, found, version_id).await?;
+    let environment = l.version.environment.clone();
+    let page = page_of(db, l.found, &environment).await?;
+    Ok((page, l.version))
 }
 
 /// V2: a new draft in development, copying the definition of `from`.
@@ -251,50 +306,90 @@ pub async fn create(
 /// development (V3); otherwise the change is a conflict.
 const STILL_EDITABLE: &str = "status = 'draft' AND environment = 'development'";
 
-/// V3: rename and describe a draft in development.
+/// V3: rename and describe a draft in development. The permission answers
+/// before the input is parsed (403 before 422), so the input arrives
+/// unparsed; then the version is locked and re-read, its state checked on
+/// what is there now, and only the fields sent that differ are written, so
+/// two requests changing different fields both take effect.
 pub async fn update(
     db: &Db,
     user: &User,
     app_id: &str,
     version_id: &str,
-    name: Option<&str>,
-    description: Option<&str>,
+    name: AppResult<Option<&str>>,
+    description: AppResult<Option<&str>>,
 ) -> AppResult<VersionView> {
     let l = load(db, user, app_id, version_id).await?;
     l.found.require(VersionAction::Edit, DEVELOPMENT)?;
-    let name = name.map(VersionName::parse).transpose()?;
-    let description = description.map(parse_description).transpose()?;
-    l.check(VersionAction::Edit)?;
-    let before = l.version;
-    let after = VersionView {
-        name: name.map_or(before.name.clone(), |n| n.as_str().into()),
-        description: description.unwrap_or(before.description.clone()),
-        ..before.clone()
-    };
-    if after == before {
-        return Ok(after);
-    }
+    let name = name?.map(VersionName::parse).transpose()?;
+    let description = description?.map(parse_description).transpose()?;
     let mut tx = db.begin().await?;
-    let updated = sqlx::query(&format!(
-        "UPDATE versions SET name = $1, name_key = $2, description = $3 WHERE id = $4 AND {STILL_EDITABLE}"
-    ))
-    .bind(&after.name)
-    .bind(after.name.to_lowercase())
-    .bind(&after.description)
-    .bind(version_id)
-    .execute(&mut *tx)
-    .await;
-    let n = match updated {
-        Err(e) if is_unique_violation(&e) => return Err(AppError::conflict(DUPLICATE)),
-        other => other?.rows_affected(),
+    let released = lock_app(db, &mut tx, app_id).await?;
+    let (before, count) =
+        lock_version(db, &mut tx, app_id, version_id, released.as_deref()).await?;
+    let facts = VersionFacts {
+        status: before.status,
+        environment: &before.environment,
+        released: before.released,
+        versions_in_app: count,
     };
+    if let Some(e) = refusal(VersionAction::Edit, &facts, &l.found.access, &l.found.envs) {
+        return Err(e);
+    }
+    let mut after = before.clone();
+    // The columns to write and their values, from the fields sent.
+    let mut set: Vec<(&str, String)> = Vec::new();
+    let mut details = serde_json::Map::new();
+    if let Some(n) = name.filter(|n| n.as_str() != before.name) {
+        set.push(("name", n.as_str().into()));
+        set.push(("name_key", n.as_str().to_lowercase()));
+        details.insert(
+            "name".into(),
+            json!({ "from": before.name, "to": n.as_str() }),
+        );
+        after.name = n.as_str().into();
+    }
+    if let Some(d) = description.filter(|d| *d != before.description) {
+        details.insert(
+            "description".into(),
+            json!({ "from": before.description, "to": d }),
+        );
+        after.description = d.clone();
+        set.push(("description", d));
+    }
+    if set.is_empty() {
+        // Nothing changes, so nothing is recorded (L1).
+        return Ok(before);
+    }
+    let sql = format!(
+        "UPDATE versions SET {} WHERE id = ${} AND {STILL_EDITABLE}",
+        super::db::assignments(set.iter().map(|(column, _)| *column)),
+        set.len() + 1
+    );
+    let mut q = sqlx::query(&sql);
+    for (_, value) in set {
+        q = q.bind(value);
+    }
+    let n = q
+        .bind(version_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(write_error)?
+        .rows_affected();
     if n != 1 {
         return Err(AppError::conflict(
             "Only draft versions in development can be renamed",
         ));
     }
-    audit::record(&mut tx, user.into(), "version.update", &format!("version:{version_id}"), Some(app_id),
-        json!({ "name": { "from": before.name, "to": after.name }, "description_changed": before.description != after.description })).await?;
+    audit::record(
+        &mut tx,
+        user.into(),
+        "version.update",
+        &format!("version:{version_id}"),
+        Some(app_id),
+        details.into(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -457,10 +552,8 @@ pub async fn promote(
 /// write transaction already holds the database).
 async fn lock_app(db: &Db, tx: &mut Tx, app_id: &str) -> AppResult<Option<String>> {
     let sql = match db.backend {
-        super::db::Backend::Postgres => {
-            "SELECT released_version_id FROM apps WHERE id = $1 FOR UPDATE"
-        }
-        super::db::Backend::Sqlite => "SELECT released_version_id FROM apps WHERE id = $1",
+        Backend::Postgres => "SELECT released_version_id FROM apps WHERE id = $1 FOR UPDATE",
+        Backend::Sqlite => "SELECT released_version_id FROM apps WHERE id = $1",
     };
     let row = sqlx::query(sql)
         .bind(app_id)
@@ -468,6 +561,43 @@ async fn lock_app(db: &Db, tx: &mut Tx, app_id: &str) -> AppResult<Option<String
         .await?
         .ok_or_else(|| AppError::not_found("No such app"))?;
     Ok(row.get("released_version_id"))
+}
+
+/// Re-reads the version inside `tx`, locking its row until the transaction
+/// ends (PostgreSQL; SQLite's write transaction already holds the
+/// database), so a promote or save of it waits for this transaction and
+/// this one sees where the version is now. Take the app's lock first
+/// (`lock_app`): `released` is what it answered. Also answers how many
+/// versions the app has. 404 when the version is gone.
+async fn lock_version(
+    db: &Db,
+    tx: &mut Tx,
+    app_id: &str,
+    version_id: &str,
+    released: Option<&str>,
+) -> AppResult<(VersionView, usize)> {
+    let lock = match db.backend {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let row = sqlx::query(&format!(
+        "SELECT v.id, v.app_id, v.name, v.description, v.status, v.environment, \
+         v.parent_version_id, v.created_by, v.created_at, v.saved_at, v.revision, 0 AS released \
+         FROM versions v WHERE v.app_id = $1 AND v.id = $2{lock}"
+    ))
+    .bind(app_id)
+    .bind(version_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::not_found("No such version"))?;
+    let mut version = view(&row)?;
+    version.released = released == Some(version_id);
+    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM versions WHERE app_id = $1")
+        .bind(app_id)
+        .fetch_one(&mut **tx)
+        .await?
+        .get("n");
+    Ok((version, count as usize))
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -530,14 +660,30 @@ pub async fn release(
     })
 }
 
-/// V8: any version but the released one and the app's only one.
+/// V8: any version but the released one and the app's only one. The
+/// permission (P8: edit access in the version's environment) and the state
+/// are checked again under the lock, on where the version is now: a
+/// promote that wins the race moves it somewhere the caller may not
+/// delete it.
 pub async fn delete(db: &Db, user: &User, app_id: &str, version_id: &str) -> AppResult<()> {
     let l = load(db, user, app_id, version_id).await?;
     l.check(VersionAction::Delete)?;
     let mut tx = db.begin().await?;
     let released = lock_app(db, &mut tx, app_id).await?;
-    if released.as_deref() == Some(version_id) {
-        return Err(AppError::conflict("The released version cannot be deleted"));
+    let (fresh, count) = lock_version(db, &mut tx, app_id, version_id, released.as_deref()).await?;
+    let facts = VersionFacts {
+        status: fresh.status,
+        environment: &fresh.environment,
+        released: fresh.released,
+        versions_in_app: count,
+    };
+    if let Some(e) = refusal(
+        VersionAction::Delete,
+        &facts,
+        &l.found.access,
+        &l.found.envs,
+    ) {
+        return Err(e);
     }
     let n = sqlx::query(
         "DELETE FROM versions WHERE id = $1 AND (SELECT COUNT(*) FROM versions WHERE app_id = $2) > 1",
@@ -558,7 +704,7 @@ pub async fn delete(db: &Db, user: &User, app_id: &str, version_id: &str) -> App
         "version.delete",
         &format!("version:{version_id}"),
         Some(app_id),
-        json!({ "name": l.version.name, "environment": l.version.environment }),
+        json!({ "name": fresh.name, "environment": fresh.environment }),
     )
     .await?;
     tx.commit().await?;
@@ -573,8 +719,16 @@ pub async fn page(
     app_id: &str,
     environment: &str,
 ) -> AppResult<crate::domain::app::AppPage> {
-    use crate::domain::app::{AppPage, VersionRow};
     let found = apps::find(db, user, app_id).await?;
+    page_of(db, found, environment).await
+}
+
+async fn page_of(
+    db: &Db,
+    found: Found,
+    environment: &str,
+) -> AppResult<crate::domain::app::AppPage> {
+    use crate::domain::app::{AppPage, VersionRow};
     // Without a choice the page opens in the first environment the user has.
     let environment = match environment {
         "" => found
@@ -589,22 +743,22 @@ pub async fn page(
     let rows = sqlx::query(
         "SELECT v.id, v.name, u.name AS creator FROM versions v JOIN users u ON u.id = v.created_by WHERE v.app_id = $1",
     )
-    .bind(app_id)
+    .bind(&found.app.id)
     .fetch_all(&db.pool)
     .await?;
-    let name_of = |id: &str, col: &str| {
-        rows.iter()
-            .find(|r| r.get::<String, _>("id") == id)
-            .map(|r| r.get::<String, _>(col))
-    };
+    let names: std::collections::HashMap<String, (String, String)> = rows
+        .iter()
+        .map(|r| (r.get("id"), (r.get("name"), r.get("creator"))))
+        .collect();
     let versions = listed
         .into_iter()
         .map(|v| VersionRow {
-            created_by_name: name_of(&v.id, "creator").unwrap_or_default(),
+            created_by_name: names.get(&v.id).map(|n| n.1.clone()).unwrap_or_default(),
             parent_name: v
                 .parent_version_id
                 .as_deref()
-                .and_then(|p| name_of(p, "name")),
+                .and_then(|p| names.get(p))
+                .map(|n| n.0.clone()),
             version: v,
         })
         .collect();

@@ -2,9 +2,49 @@
 //! user's groups and the permissions covering an app into their access;
 //! every check on both doors asks the `Access` it returns, never the role.
 use super::environment::Environment;
-use super::lifecycle::{VersionAction, DEVELOPMENT};
+use super::lifecycle::{listed_in_any, release_environment, VersionAction, DEVELOPMENT};
 use super::user::Role;
 use serde::{Deserialize, Serialize};
+
+/// One group flag (SPEC P3). An unknown name is a parse error, never a
+/// flag that silently reads false.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    AppCreate,
+    AppDelete,
+    Promote,
+    Release,
+    ManageDataSources,
+    ManageConstants,
+}
+
+impl Flag {
+    pub const ALL: [Flag; 6] = [
+        Flag::AppCreate,
+        Flag::AppDelete,
+        Flag::Promote,
+        Flag::Release,
+        Flag::ManageDataSources,
+        Flag::ManageConstants,
+    ];
+
+    /// The name in the API, the database column and the forms.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flag::AppCreate => "app_create",
+            Flag::AppDelete => "app_delete",
+            Flag::Promote => "promote",
+            Flag::Release => "release",
+            Flag::ManageDataSources => "manage_data_sources",
+            Flag::ManageConstants => "manage_constants",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Flag> {
+        Flag::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
 
 /// The combined group flags of a user (SPEC P3; `GET /me`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,46 +75,40 @@ impl Flags {
         manage_constants: false,
     };
 
-    pub const NAMES: [&'static str; 6] = [
-        "app_create",
-        "app_delete",
-        "promote",
-        "release",
-        "manage_data_sources",
-        "manage_constants",
-    ];
-
-    pub fn get(&self, name: &str) -> bool {
-        match name {
-            "app_create" => self.app_create,
-            "app_delete" => self.app_delete,
-            "promote" => self.promote,
-            "release" => self.release,
-            "manage_data_sources" => self.manage_data_sources,
-            "manage_constants" => self.manage_constants,
-            _ => false,
+    pub fn get(&self, flag: Flag) -> bool {
+        match flag {
+            Flag::AppCreate => self.app_create,
+            Flag::AppDelete => self.app_delete,
+            Flag::Promote => self.promote,
+            Flag::Release => self.release,
+            Flag::ManageDataSources => self.manage_data_sources,
+            Flag::ManageConstants => self.manage_constants,
         }
     }
 
-    pub fn set(&mut self, name: &str, on: bool) {
-        match name {
-            "app_create" => self.app_create = on,
-            "app_delete" => self.app_delete = on,
-            "promote" => self.promote = on,
-            "release" => self.release = on,
-            "manage_data_sources" => self.manage_data_sources = on,
-            "manage_constants" => self.manage_constants = on,
-            _ => {}
-        }
+    pub fn set(&mut self, flag: Flag, on: bool) {
+        let field = match flag {
+            Flag::AppCreate => &mut self.app_create,
+            Flag::AppDelete => &mut self.app_delete,
+            Flag::Promote => &mut self.promote,
+            Flag::Release => &mut self.release,
+            Flag::ManageDataSources => &mut self.manage_data_sources,
+            Flag::ManageConstants => &mut self.manage_constants,
+        };
+        *field = on;
     }
 
     pub fn any(&self) -> bool {
-        Flags::NAMES.iter().any(|n| self.get(n))
+        Flag::ALL.iter().any(|f| self.get(*f))
     }
 
     /// The names of the flags that are on.
     pub fn on(&self) -> Vec<&'static str> {
-        Flags::NAMES.into_iter().filter(|n| self.get(n)).collect()
+        Flag::ALL
+            .into_iter()
+            .filter(|f| self.get(*f))
+            .map(Flag::name)
+            .collect()
     }
 
     /// The flags a user has from their groups (P3): the union over groups;
@@ -86,15 +120,23 @@ impl Flags {
             Role::Builder => {
                 let mut all = Flags::NONE;
                 for g in groups {
-                    for n in Flags::NAMES {
-                        if g.flags.get(n) {
-                            all.set(n, true);
+                    for f in Flag::ALL {
+                        if g.flags.get(f) {
+                            all.set(f, true);
                         }
                     }
                 }
                 all
             }
         }
+    }
+}
+
+impl Flags {
+    /// Why the user may not create apps (P3), if they may not: the create
+    /// form is disabled with this text and the server refuses with it.
+    pub fn app_create_denial(&self) -> Option<&'static str> {
+        (!self.app_create).then_some("You do not have the App create permission")
     }
 }
 
@@ -115,6 +157,17 @@ pub enum Level {
 
 /// The pseudo-environment "open the released app" (P4).
 pub const RELEASED: &str = "released";
+
+/// A change to a whole app (P11): it acts on every environment at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AppChange {
+    /// Renaming the app or changing its slug.
+    Rename,
+    /// Deleting the app (also needs `app_delete`).
+    Delete,
+    /// Making the app public or private (also needs `release`).
+    Publish,
+}
 
 /// What a user may do with one app: the level, the environments it
 /// applies in (names, and `released`), and the user's flags.
@@ -256,8 +309,8 @@ fn combine(s: &Subject, envs: &[Environment], explain: bool) -> Decision {
         note(&|| "No permission of the user's groups covers this app".to_string());
     }
     let flags = Flags::combined(s.role, s.groups);
-    for name in Flags::NAMES {
-        note(&|| flag_reason(s.role, s.groups, name));
+    for flag in Flag::ALL {
+        note(&|| flag_reason(s.role, s.groups, flag));
     }
     // The expanded union, in priority order, `released` last; names of
     // environments that no longer exist fall away.
@@ -280,14 +333,15 @@ fn combine(s: &Subject, envs: &[Environment], explain: bool) -> Decision {
     }
 }
 
-fn flag_reason(role: Role, groups: &[GroupFlags], name: &str) -> String {
+fn flag_reason(role: Role, groups: &[GroupFlags], flag: Flag) -> String {
+    let name = flag.name();
     match role {
         Role::Admin => format!("Flag {name}: on (role admin)"),
         Role::EndUser => format!("Flag {name}: off (end-users cannot have flags)"),
         Role::Builder => {
             let from: Vec<String> = groups
                 .iter()
-                .filter(|g| g.flags.get(name))
+                .filter(|g| g.flags.get(flag))
                 .map(|g| format!("\"{}\"", g.group_name))
                 .collect();
             if from.is_empty() {
@@ -327,6 +381,13 @@ impl Access {
         self.level == Level::Edit && self.has(env)
     }
 
+    /// V9: whether a version in `version_env` is listed in any environment
+    /// of the user's (the one rule for lists, the dashboard and opening a
+    /// version).
+    pub fn lists_version(&self, version_env: &str, envs: &[Environment]) -> bool {
+        listed_in_any(envs, version_env, self.listable())
+    }
+
     /// Environments (not `released`) in which versions may be listed.
     pub fn listable(&self) -> impl Iterator<Item = &str> {
         self.environments
@@ -336,10 +397,7 @@ impl Access {
     }
 
     pub fn can(&self, envs: &[Environment]) -> Can {
-        let release_env = envs
-            .iter()
-            .max_by_key(|e| e.priority)
-            .map(|e| e.name.as_str());
+        let release_env = release_environment(envs).map(|e| e.name.as_str());
         Can {
             edit: self.edits_in(DEVELOPMENT),
             create_version: self.edits_in(DEVELOPMENT),
@@ -351,6 +409,30 @@ impl Access {
         }
     }
 
+    /// Why this user may not make the app-wide `change` (P11), if they may
+    /// not: first the flag it needs, then edit access in every environment
+    /// of the installation (`envs`; `released` is not one), naming the first
+    /// missing one in priority order. The pages show this text on the
+    /// disabled control; the server refuses with it.
+    pub fn app_wide_denial(&self, change: AppChange, envs: &[Environment]) -> Option<String> {
+        match change {
+            AppChange::Delete if !self.flags.app_delete => {
+                return Some("You do not have the App delete permission".into())
+            }
+            AppChange::Publish if !self.flags.release => {
+                return Some("You do not have the Release permission".into())
+            }
+            _ => {}
+        }
+        let mut sorted: Vec<&Environment> = envs.iter().collect();
+        sorted.sort_by_key(|e| e.priority);
+        if let Some(missing) = sorted.into_iter().find(|e| !self.edits_in(&e.name)) {
+            return Some(format!("You do not have edit access in {}", missing.name));
+        }
+        // Without any environment there is nothing to name; edit is still needed.
+        (self.level != Level::Edit).then(|| "You do not have edit access to this app".to_string())
+    }
+
     /// Why this user may not do `action` to a version in `version_env` (P8).
     pub fn denial(
         &self,
@@ -358,11 +440,8 @@ impl Access {
         version_env: &str,
         envs: &[Environment],
     ) -> Option<String> {
-        let release_env = envs
-            .iter()
-            .max_by_key(|e| e.priority)
-            .map(|e| e.name.as_str())
-            .unwrap_or("production");
+        // No environments at all cannot happen (E1); then nothing is released.
+        let release_env = release_environment(envs).map_or("", |e| e.name.as_str());
         let need_edit = |env: &str| {
             (!self.edits_in(env)).then(|| format!("You do not have edit access in {env}"))
         };

@@ -9,10 +9,6 @@ pub struct Environment {
     pub is_default: bool,
 }
 
-/// The three environments every installation has, in priority order (E1).
-pub const DEFAULT_ENVIRONMENTS: [(&str, i64); 3] =
-    [("development", 1), ("staging", 2), ("production", 3)];
-
 /// Each environment has one colour everywhere (badge, switcher, banner), so
 /// nobody mistakes production for development. Custom environments share one.
 pub fn colour_class(name: &str) -> &'static str {
@@ -23,9 +19,4 @@ pub fn colour_class(name: &str) -> &'static str {
         "released" => "env-released",
         _ => "env-custom",
     }
-}
-
-/// E2: lists are sorted by priority, lowest first.
-pub fn sort_by_priority(envs: &mut [Environment]) {
-    envs.sort_by_key(|e| e.priority);
 }

@@ -1,6 +1,6 @@
 //! Groups and app permissions (SPEC P2–P5): what they look like, what input
 //! is valid, and the end-user rules of P3/P4 that refuse a change.
-use super::access::{Flags, Level, RELEASED};
+use super::access::{Flag, Flags, Level, RELEASED};
 use super::user::{Role, UserName};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -204,41 +204,61 @@ impl NewPermission {
 
 /// A change of flags: each one given is set, the rest stay.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct FlagsChange(pub Vec<(String, bool)>);
+pub struct FlagsChange(pub Vec<(Flag, bool)>);
 
 impl FlagsChange {
     pub fn parse(pairs: Vec<(String, bool)>) -> AppResult<FlagsChange> {
-        for (name, _) in &pairs {
-            if !Flags::NAMES.contains(&name.as_str()) {
-                return Err(AppError::invalid(
-                    "flags",
-                    format!("There is no flag named {name:?}"),
-                ));
-            }
-        }
-        Ok(FlagsChange(pairs))
+        pairs
+            .into_iter()
+            .map(|(name, on)| {
+                Flag::parse(&name).map(|f| (f, on)).ok_or_else(|| {
+                    AppError::invalid("flags", format!("There is no flag named {name:?}"))
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()
+            .map(FlagsChange)
     }
 
     pub fn apply(&self, mut flags: Flags) -> Flags {
-        for (name, on) in &self.0 {
-            flags.set(name, *on);
+        for (flag, on) in &self.0 {
+            flags.set(*flag, *on);
         }
         flags
+    }
+}
+
+/// P3: why a role group's flags cannot be edited at all, if they cannot.
+/// The group page disables its flags with this text; the server refuses
+/// with it.
+pub fn flags_locked(role: Option<Role>) -> Option<&'static str> {
+    match role {
+        Some(Role::Admin) => Some("The admin group always has every flag and cannot be changed"),
+        Some(Role::EndUser) => Some("The end-user group cannot have any flag"),
+        _ => None,
     }
 }
 
 /// P2/P3: why the group's name or flags may not change this way.
 pub fn group_change_refusal(g: &GroupFacts, renamed: bool, flags: Option<Flags>) -> Option<String> {
     if g.role == Some(Role::Admin) && (renamed || flags.is_some_and(|f| f != g.flags)) {
-        return Some("The admin group always has every flag and cannot be changed".into());
+        return flags_locked(g.role).map(str::to_string);
     }
     if g.role.is_some() && renamed {
         return Some(format!("The role group \"{}\" cannot be renamed", g.name));
     }
     let newly_on: Vec<&str> = flags
-        .map(|f| f.on().into_iter().filter(|n| !g.flags.get(n)).collect())
+        .map(|f| {
+            Flag::ALL
+                .into_iter()
+                .filter(|x| f.get(*x) && !g.flags.get(*x))
+                .map(Flag::name)
+                .collect()
+        })
         .unwrap_or_default();
     if !newly_on.is_empty() {
+        if g.role == Some(Role::EndUser) {
+            return flags_locked(g.role).map(str::to_string);
+        }
         return end_user_refusal(g, "have any flag", "have flags");
     }
     None

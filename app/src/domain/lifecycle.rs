@@ -236,3 +236,22 @@ pub fn listed_in(envs: &[Environment], version_env: &str, listing_env: &str) -> 
         _ => false,
     }
 }
+
+/// V9 over several listing environments: whether a version in
+/// `version_env` is listed in any of them (`released` lists nothing).
+pub fn listed_in_any<'a>(
+    envs: &[Environment],
+    version_env: &str,
+    mut listing: impl Iterator<Item = &'a str>,
+) -> bool {
+    listing.any(|l| listed_in(envs, version_env, l))
+}
+
+/// The environments whose versions `listing` shows (V9), for filtering in
+/// SQL with the same rule.
+pub fn environments_listed<'e>(envs: &'e [Environment], listing: &[&str]) -> Vec<&'e str> {
+    envs.iter()
+        .filter(|e| listed_in_any(envs, &e.name, listing.iter().copied()))
+        .map(|e| e.name.as_str())
+        .collect()
+}

@@ -6,5 +6,6 @@ pub mod audit;
 pub mod environment;
 pub mod group;
 pub mod lifecycle;
+pub mod network;
 pub mod sign_in;
 pub mod user;

@@ -117,9 +117,10 @@ impl UserName {
 }
 
 /// A new password: at least 8 characters (P1), at most 1,000 so hashing
-/// cannot be used to exhaust the server. Never displayed or logged.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
+/// cannot be used to exhaust the server. Never displayed or logged: it is
+/// held in a `secrecy` box, wiped from memory when dropped.
+#[derive(Clone)]
+pub struct Password(secrecy::SecretString);
 
 impl Password {
     pub const MIN_LEN: usize = 8;
@@ -139,11 +140,11 @@ impl Password {
                 "Password must be at most 1000 characters",
             ));
         }
-        Ok(Password(raw.to_string()))
+        Ok(Password(raw.into()))
     }
 
-    pub fn expose(&self) -> &str {
-        &self.0
+    pub fn secret(&self) -> secrecy::SecretString {
+        self.0.clone()
     }
 }
 

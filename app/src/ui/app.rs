@@ -3,7 +3,7 @@ use super::{audit, auth, builder, explain, groups, home, not_found, shell, users
 use crate::api::auth::{get_visitor, Logout, Visitor};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -14,6 +14,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // The build's hashed name (server::assets): cached for a year.
+                <link rel="stylesheet" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -36,7 +38,6 @@ pub struct SessionContext {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/stagecraft.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Stagecraft".to_string() } else { format!("{page} · Stagecraft") }/>
         <Router>
             <SessionProvider>

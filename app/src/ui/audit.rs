@@ -2,6 +2,7 @@
 use super::components::ErrorPage;
 use super::shell::{Gate, Need};
 use crate::api::apps::load_audit;
+use crate::domain::audit::{next_page_href, FILTERS};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -19,8 +20,17 @@ fn AuditLog() -> impl IntoView {
     let q = use_query_map();
     let get = move |k: &str| q.read().get(k);
     let entries = Resource::new(
-        move || (get("app_id"), get("user_id"), get("action"), get("before")),
-        |(a, u, act, b)| load_audit(a, u, act, b),
+        move || {
+            (
+                get("app_id"),
+                get("user_id"),
+                get("action"),
+                get("from"),
+                get("to"),
+                get("before"),
+            )
+        },
+        |(a, u, act, from, to, b)| load_audit(a, u, act, from, to, b),
     );
     view! {
         <h1>"Audit log"</h1>
@@ -28,6 +38,9 @@ fn AuditLog() -> impl IntoView {
             <label>"App id" <input type="text" name="app_id" value=move || get("app_id").unwrap_or_default()/></label>
             <label>"User id" <input type="text" name="user_id" value=move || get("user_id").unwrap_or_default()/></label>
             <label>"Action" <input type="text" name="action" placeholder="version.promote" value=move || get("action").unwrap_or_default()/></label>
+            // Times in UTC; `from` inclusive, `to` exclusive (API.md).
+            <label>"From (UTC)" <input type="datetime-local" name="from" step="1" value=move || get("from").unwrap_or_default()/></label>
+            <label>"To (UTC, not included)" <input type="datetime-local" name="to" step="1" value=move || get("to").unwrap_or_default()/></label>
             <button type="submit">"Filter"</button>
         </form>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -35,11 +48,9 @@ fn AuditLog() -> impl IntoView {
                 match entries.await {
                     Ok(page) => {
                         let next = page.next.map(|n| {
-                            let mut params = vec![format!("before={n}")];
-                            for k in ["app_id", "user_id", "action"] {
-                                if let Some(v) = get(k) { params.push(format!("{k}={v}")); }
-                            }
-                            format!("/admin/audit?{}", params.join("&"))
+                            let filters: Vec<(&str, Option<String>)> =
+                                FILTERS.iter().map(|&k| (k, get(k))).collect();
+                            next_page_href(&n, &filters)
                         });
                         view! {
                             <table class="audit">

@@ -1,10 +1,11 @@
 //! The builder's app page: the environment switcher, the versions listed in
-//! the chosen environment (V9) and the actions on each, disabled with the
+//! the chosen environment (V9) and the actions on each, and the app-wide
+//! settings (P11: rename, slug, public, delete), each disabled with the
 //! reason the server would refuse with (the same domain function).
-use super::components::{form_error, EnvBadge, ErrorPage, Notice};
+use super::components::{field_error, form_error, EnvBadge, ErrorPage, FieldMessage, Notice};
 use super::shell::{Gate, Need};
-use crate::api::apps::{load_app_page, DeleteVersion, SaveVersion};
-use crate::domain::access::Access;
+use crate::api::apps::{load_app_page, DeleteApp, DeleteVersion, SaveVersion, UpdateApp};
+use crate::domain::access::{Access, AppChange};
 use crate::domain::app::{AppPage, VersionRow};
 use crate::domain::environment::{colour_class, Environment};
 use crate::domain::lifecycle::{refusal, VersionAction, VersionFacts, VersionStatus};
@@ -90,6 +91,11 @@ fn AppBuilder() -> impl IntoView {
     let query = use_query_map();
     let save = ServerAction::<SaveVersion>::new();
     let delete = ServerAction::<DeleteVersion>::new();
+    let settings = Settings {
+        rename: ServerAction::new(),
+        publish: ServerAction::new(),
+        remove: ServerAction::new(),
+    };
     let page = Resource::new(
         move || {
             (
@@ -98,9 +104,14 @@ fn AppBuilder() -> impl IntoView {
                 query.read().get("env").unwrap_or_default(),
                 save.version().get(),
                 delete.version().get(),
+                // A deleted app is left for the start page, not reloaded.
+                (
+                    settings.rename.version().get(),
+                    settings.publish.version().get(),
+                ),
             )
         },
-        |(app_id, env, _, _)| load_app_page(app_id, env),
+        |(app_id, env, _, _, _)| load_app_page(app_id, env),
     );
     view! {
         <Notice message=form_error(move || save.value().get())/>
@@ -108,7 +119,7 @@ fn AppBuilder() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(p) => view! { <AppView page=p save delete/> }.into_any(),
+                    Ok(p) => view! { <AppView page=p save delete settings/> }.into_any(),
                     Err(e) => view! { <ErrorPage error=e/> }.into_any(),
                 }
             })}
@@ -116,11 +127,20 @@ fn AppBuilder() -> impl IntoView {
     }
 }
 
+/// The actions of the app-wide settings (P11).
+#[derive(Clone, Copy)]
+struct Settings {
+    rename: ServerAction<UpdateApp>,
+    publish: ServerAction<UpdateApp>,
+    remove: ServerAction<DeleteApp>,
+}
+
 #[component]
 fn AppView(
     page: AppPage,
     save: ServerAction<SaveVersion>,
     delete: ServerAction<DeleteVersion>,
+    settings: Settings,
 ) -> impl IntoView {
     let AppPage {
         app,
@@ -132,6 +152,11 @@ fn AppView(
     } = page;
     let app_id = app.id.clone();
     let editable_here = environment == crate::domain::lifecycle::DEVELOPMENT;
+    // P11: the same reasons the server refuses with.
+    let rename_refused = access.app_wide_denial(AppChange::Rename, &envs);
+    let publish_refused = access.app_wide_denial(AppChange::Publish, &envs);
+    let delete_app_refused = access.app_wide_denial(AppChange::Delete, &envs);
+    let settings_app_id = app_id.clone();
     let rows = versions
         .into_iter()
         .map(|row| {
@@ -187,5 +212,76 @@ fn AppView(
             <thead><tr><th>"Version"</th><th>"Status"</th><th>"Environment"</th><th>"Created"</th><th>"From"</th><th></th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+        <AppSettings
+            app_id=settings_app_id
+            name=app.name.clone()
+            slug=app.slug.clone()
+            public=app.public
+            rename_refused
+            publish_refused
+            delete_refused=delete_app_refused
+            settings
+        />
+    }
+}
+
+/// Rename, slug, public and delete: changes to the app in every
+/// environment at once (P11), disabled with the reason when refused.
+#[component]
+fn AppSettings(
+    app_id: String,
+    name: String,
+    slug: String,
+    public: bool,
+    rename_refused: Option<String>,
+    publish_refused: Option<String>,
+    delete_refused: Option<String>,
+    settings: Settings,
+) -> impl IntoView {
+    let Settings {
+        rename,
+        publish,
+        remove,
+    } = settings;
+    let (id_a, id_b, id_c) = (app_id.clone(), app_id.clone(), app_id);
+    let locked = rename_refused.is_some();
+    let make_public = (!public).to_string();
+    let (publish_label, visibility) = if public {
+        (
+            "Make private",
+            "Public: end users open the released app without signing in.",
+        )
+    } else {
+        (
+            "Make public",
+            "Private: end users sign in to open the released app.",
+        )
+    };
+    view! {
+        <section class="card app-settings">
+            <h2>"App settings"</h2>
+            <p class="muted">"These change the app in every environment at once."</p>
+            <ActionForm action=rename attr:class="grid-form">
+                <Notice message=form_error(move || rename.value().get())/>
+                <input type="hidden" name="app_id" value=id_a/>
+                <label>"Name" <input type="text" name="name" value=name required disabled=locked/></label>
+                <FieldMessage message=field_error(move || rename.value().get(), "name")/>
+                <label>"Slug" <input type="text" name="slug" value=slug required disabled=locked/></label>
+                <FieldMessage message=field_error(move || rename.value().get(), "slug")/>
+                <ActionButton label="Rename app" refused=rename_refused/>
+            </ActionForm>
+            <p class="visibility">{visibility}</p>
+            <ActionForm action=publish attr:class="inline">
+                <Notice message=form_error(move || publish.value().get())/>
+                <input type="hidden" name="app_id" value=id_b/>
+                <input type="hidden" name="public" value=make_public/>
+                <ActionButton label=publish_label refused=publish_refused/>
+            </ActionForm>
+            <ActionForm action=remove attr:class="inline">
+                <Notice message=form_error(move || remove.value().get())/>
+                <input type="hidden" name="app_id" value=id_c/>
+                <ActionButton label="Delete app" class="danger" refused=delete_refused/>
+            </ActionForm>
+        </section>
     }
 }

@@ -6,7 +6,7 @@ use crate::api::groups::{
     list_groups, load_group, AddAppPermission, CreateGroup, DeleteGroup, RemoveAppPermission,
     RenameGroup, SetGroupFlags, SetGroupMember,
 };
-use crate::domain::access::{Flags, Level};
+use crate::domain::access::{Flag, Flags, Level};
 use crate::domain::group::{Apps, Choices, GroupKind, GroupPage, GroupView};
 use crate::domain::user::Role;
 use leptos::prelude::*;
@@ -187,20 +187,16 @@ fn GroupSections(page: GroupPage, a: GroupActions) -> impl IntoView {
 
 #[component]
 fn FlagsForm(id: String, flags: Flags, role: Option<Role>, a: GroupActions) -> impl IntoView {
-    let locked = match role {
-        Some(Role::Admin) => Some("Admins always have every flag"),
-        Some(Role::EndUser) => Some("End-users cannot have flags"),
-        _ => None,
-    };
+    let locked = crate::domain::group::flags_locked(role);
     view! {
         <section class="card">
             <h2>"Flags"</h2>
             <ActionForm action=a.flags attr:class="flags-form">
                 <input type="hidden" name="id" value=id/>
-                {Flags::NAMES.into_iter().map(|n| view! {
+                {Flag::ALL.into_iter().map(|f| view! {
                     <label class="toggle">
-                        <input type="checkbox" name="flags[]" value=n checked=flags.get(n) disabled=locked.is_some()/>
-                        {n.replace('_', " ")}
+                        <input type="checkbox" name="flags[]" value=f.name() checked=flags.get(f) disabled=locked.is_some()/>
+                        {f.name().replace('_', " ")}
                     </label>
                 }).collect_view()}
                 <button type="submit" disabled=locked.is_some() title=locked.unwrap_or("Save the flags")>"Save flags"</button>

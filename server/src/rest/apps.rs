@@ -3,6 +3,7 @@ use super::{ApiResult, Body, Caller};
 use crate::state::AppState;
 use app::backend::{apps, versions};
 use app::domain::app::{AppView, VersionView};
+use app::error::AppError;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
@@ -38,8 +39,26 @@ pub fn router() -> Router<AppState> {
 
 type Ids = Path<(String, String)>;
 
-async fn list_apps(c: Caller, State(s): State<AppState>) -> ApiResult<Json<Vec<AppView>>> {
-    Ok(Json(apps::list(&s.db, &c.user).await?))
+/// `GET /apps?limit=&after=`: one page, by name. `limit` must be a whole
+/// number (the service checks its range); `after` an app id.
+async fn list_apps(
+    c: Caller,
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Vec<AppView>>> {
+    let limit = q
+        .get("limit")
+        .map(|l| {
+            l.trim().parse::<i64>().map_err(|_| {
+                AppError::invalid(
+                    "limit",
+                    format!("limit must be a whole number from 1 to {}", apps::LIST_MAX),
+                )
+            })
+        })
+        .transpose()?;
+    let after = q.get("after").map(String::as_str);
+    Ok(Json(apps::list(&s.db, &c.user, limit, after).await?))
 }
 
 async fn create_app(
@@ -49,7 +68,7 @@ async fn create_app(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let (app, first) =
         apps::create(&s.db, &c.user, body.required("name"), body.string("slug")).await?;
-    let mut obj = serde_json::to_value(app).map_err(|_| app::error::AppError::internal())?;
+    let mut obj = serde_json::to_value(app).map_err(|_| AppError::internal())?;
     obj["first_version"] = json!(first);
     Ok((StatusCode::CREATED, Json(obj)))
 }
@@ -68,10 +87,11 @@ async fn update_app(
     Path(app_id): Path<String>,
     body: Body,
 ) -> ApiResult<Json<AppView>> {
+    // Unparsed: the service answers 404 and 403 before a bad field (422).
     let (name, slug, public) = (
-        body.string("name")?,
-        body.string("slug")?,
-        body.boolean("public")?,
+        body.string("name"),
+        body.string("slug"),
+        body.boolean("public"),
     );
     Ok(Json(
         apps::update(&s.db, &c.user, &app_id, name, slug, public).await?,
@@ -129,7 +149,8 @@ async fn update_version(
     Path((app_id, id)): Ids,
     body: Body,
 ) -> ApiResult<Json<VersionView>> {
-    let (name, description) = (body.string("name")?, body.string("description")?);
+    // Unparsed: the service answers 404 and 403 before a bad field (422).
+    let (name, description) = (body.string("name"), body.string("description"));
     Ok(Json(
         versions::update(&s.db, &c.user, &app_id, &id, name, description).await?,
     ))

@@ -4,14 +4,14 @@ use super::{ApiResult, Body, Caller};
 use crate::state::AppState;
 use app::backend::{auth, environments, session};
 use app::domain::environment::Environment;
+use app::domain::network::ClientAddress;
 use app::domain::user::{NewAdmin, User};
 use app::error::AppError;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 use tower_sessions::Session;
 
 pub fn router() -> Router<AppState> {
@@ -52,13 +52,13 @@ async fn setup(
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Extension(ClientAddress(address)): Extension<ClientAddress>,
     sess: SessionExtract,
     body: Body,
 ) -> ApiResult<Json<User>> {
     let email = body.required("email")?;
     let password = body.required("password")?;
-    let user = auth::sign_in(&state.db, email, password, &addr.ip().to_string()).await?;
+    let user = auth::sign_in(&state.db, email, password, &address.to_string()).await?;
     session::begin(&sess.0, &user).await?;
     Ok(Json(user))
 }

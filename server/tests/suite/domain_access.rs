@@ -4,13 +4,15 @@
 use app::domain::access::{
     decide, explain, Access, Decision, Flags, Grant, GroupFlags, Level, Subject, RELEASED,
 };
-use app::domain::environment::{Environment, DEFAULT_ENVIRONMENTS};
+use app::domain::environment::Environment;
 use app::domain::lifecycle::{refusal, VersionAction, VersionFacts, VersionStatus};
 use app::domain::user::Role;
 use app::error::ErrorCode;
 
+/// The environments of a fresh installation, as test data (the truth is
+/// the first migration, which `e1_e2_environments_in_priority_order` reads).
 pub fn envs() -> Vec<Environment> {
-    DEFAULT_ENVIRONMENTS
+    [("development", 1), ("staging", 2), ("production", 3)]
         .iter()
         .map(|(n, p)| Environment {
             id: n.to_string(),
@@ -571,4 +573,150 @@ fn p6_p8_generated_table_agrees_with_the_oracle() {
         }
     }
     assert!(checked > 40_000, "{checked} cases");
+}
+
+use app::domain::access::AppChange;
+
+/// P11: renaming (name or slug), deleting and publishing act on every
+/// environment at once. Each needs edit access in every environment of the
+/// installation (`released` is not one), deleting also `app_delete` and
+/// publishing `release`; the flag is named first, then the first
+/// environment without edit, in priority order.
+#[test]
+fn p11_app_wide_changes_need_edit_in_every_environment_and_their_flag() {
+    let e = envs();
+    let staging = "You do not have edit access in staging";
+    let development = "You do not have edit access in development";
+    let kinds: Vec<(&str, Level, Vec<&str>, Option<&str>)> = vec![
+        ("edit everywhere", Level::Edit, vec![], None),
+        (
+            "edit in every environment, not released",
+            Level::Edit,
+            vec!["development", "staging", "production"],
+            None,
+        ),
+        (
+            "edit missing staging",
+            Level::Edit,
+            vec!["development", "production", RELEASED],
+            Some(staging),
+        ),
+        (
+            "edit only in staging",
+            Level::Edit,
+            vec!["staging"],
+            Some(development),
+        ),
+        ("view only", Level::View, vec![], Some(development)),
+    ];
+    let mut checked = 0;
+    for (kind, level, environments, env_reason) in &kinds {
+        for app_delete in [false, true] {
+            for release in [false, true] {
+                let mut flags = Flags::NONE;
+                flags.app_delete = app_delete;
+                flags.release = release;
+                let g = group("g", flags);
+                let a = access(
+                    Role::Builder,
+                    &[g],
+                    &[grant("g", *level, environments, false)],
+                );
+                for change in [AppChange::Rename, AppChange::Delete, AppChange::Publish] {
+                    let flag_reason = match change {
+                        AppChange::Delete if !app_delete => {
+                            Some("You do not have the App delete permission")
+                        }
+                        AppChange::Publish if !release => {
+                            Some("You do not have the Release permission")
+                        }
+                        _ => None,
+                    };
+                    let want = flag_reason.or(*env_reason).map(str::to_string);
+                    let got = a.app_wide_denial(change, &e);
+                    assert_eq!(
+                        got, want,
+                        "{kind}, app_delete={app_delete}, release={release}, {change:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 5 * 2 * 2 * 3);
+}
+
+/// P11 with the role defaults, an app's creator, and a custom environment:
+/// an admin may do all three; a builder's default (edit everywhere, every
+/// flag) too; an end-user nothing; a creator still needs the flags; edit
+/// in the three default environments is not enough once `qa` exists.
+#[test]
+fn p11_roles_creators_and_custom_environments() {
+    let e = envs();
+    let changes = [AppChange::Rename, AppChange::Delete, AppChange::Publish];
+    for change in changes {
+        assert_eq!(role_default(Role::Admin).app_wide_denial(change, &e), None);
+        assert_eq!(
+            role_default(Role::Builder).app_wide_denial(change, &e),
+            None
+        );
+        assert!(role_default(Role::EndUser)
+            .app_wide_denial(change, &e)
+            .is_some());
+    }
+    let groups = [group("g", Flags::NONE)];
+    let creator = decide(
+        &Subject {
+            role: Role::Builder,
+            is_creator: true,
+            groups: &groups,
+            grants: &[],
+        },
+        &e,
+    )
+    .access;
+    assert_eq!(creator.app_wide_denial(AppChange::Rename, &e), None);
+    assert_eq!(
+        creator.app_wide_denial(AppChange::Delete, &e).as_deref(),
+        Some("You do not have the App delete permission")
+    );
+    // A custom environment between development and staging (E4, B1).
+    let mut with_qa = e.clone();
+    for env in with_qa.iter_mut().filter(|x| x.priority > 1) {
+        env.priority += 1;
+    }
+    with_qa.push(Environment {
+        id: "qa".into(),
+        name: "qa".into(),
+        priority: 2,
+        is_default: false,
+    });
+    let defaults_only = [grant(
+        "g",
+        Level::Edit,
+        &["development", "staging", "production"],
+        false,
+    )];
+    let subject = Subject {
+        role: Role::Builder,
+        is_creator: false,
+        groups: &groups,
+        grants: &defaults_only,
+    };
+    let a = decide(&subject, &with_qa).access;
+    assert_eq!(
+        a.app_wide_denial(AppChange::Rename, &with_qa).as_deref(),
+        Some("You do not have edit access in qa")
+    );
+    let everywhere = [grant("g", Level::Edit, &[], false)];
+    let subject = Subject {
+        grants: &everywhere,
+        ..subject
+    };
+    assert_eq!(
+        decide(&subject, &with_qa)
+            .access
+            .app_wide_denial(AppChange::Rename, &with_qa),
+        None
+    );
 }

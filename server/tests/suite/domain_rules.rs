@@ -1,7 +1,7 @@
 //! Table tests of the pure rules: user changes, sign-in throttle (S3),
 //! role flags (P3), environments (E1), configuration helpers.
 use app::domain::access::{administer_denied, Flags, GroupFlags};
-use app::domain::environment::{colour_class, DEFAULT_ENVIRONMENTS};
+use app::domain::environment::colour_class;
 use app::domain::sign_in::throttled;
 use app::domain::user::{user_change_refusal, Role, User, UserChange};
 
@@ -84,31 +84,52 @@ fn s3_throttle_thresholds() {
     }
 }
 
+/// P3: a builder's flags are the union of their groups' flags; admins have
+/// every flag whatever their groups say, end-users none. (The defaults the
+/// role groups start with come from the migration: `p3_role_groups_start_
+/// with_their_default_flags` checks them over HTTP.)
 #[test]
-fn p3_role_default_flags() {
-    let all = Flags::combined(Role::Admin, &[]);
-    assert!(
-        all.app_create
-            && all.app_delete
-            && all.promote
-            && all.release
-            && all.manage_data_sources
-            && all.manage_constants
-    );
-    let builder = GroupFlags {
-        group_name: "builder".into(),
-        flags: all,
+fn p3_flags_combine_by_role_and_groups() {
+    let with = |names: &[&str]| {
+        let mut f = Flags::NONE;
+        for n in names {
+            f.set(app::domain::access::Flag::parse(n).unwrap(), true);
+        }
+        f
     };
-    assert_eq!(Flags::combined(Role::Builder, &[builder.clone()]), all);
-    let none = Flags::combined(Role::EndUser, &[builder]);
-    assert!(
-        !(none.app_create
-            || none.app_delete
-            || none.promote
-            || none.release
-            || none.manage_data_sources
-            || none.manage_constants)
-    );
+    let group = |name: &str, flags: Flags| GroupFlags {
+        group_name: name.into(),
+        flags,
+    };
+    let promote = group("A", with(&["promote"]));
+    let release = group("B", with(&["release", "app_create"]));
+    let none = group("C", Flags::NONE);
+    for (role, groups, want) in [
+        (Role::Builder, vec![], Flags::NONE),
+        (Role::Builder, vec![none.clone()], Flags::NONE),
+        (Role::Builder, vec![promote.clone()], with(&["promote"])),
+        (
+            Role::Builder,
+            vec![promote.clone(), release.clone(), none.clone()],
+            with(&["promote", "release", "app_create"]),
+        ),
+        (Role::Admin, vec![], Flags::ALL),
+        (Role::Admin, vec![none.clone()], Flags::ALL),
+        (
+            Role::EndUser,
+            vec![promote.clone(), release.clone()],
+            Flags::NONE,
+        ),
+        (Role::EndUser, vec![group("all", Flags::ALL)], Flags::NONE),
+    ] {
+        assert_eq!(
+            Flags::combined(role, &groups),
+            want,
+            "{role:?} in {groups:?}"
+        );
+    }
+    assert!(!Flags::NONE.any() && Flags::ALL.any());
+    assert_eq!(with(&["release"]).on(), ["release"]);
 }
 
 #[test]
@@ -118,14 +139,23 @@ fn p9_only_admins_administer() {
     assert!(administer_denied(Role::EndUser).is_some());
 }
 
+/// The environments themselves come from the migration (checked over HTTP
+/// by `e1_e2_environments_in_priority_order`); here, their colours.
 #[test]
-fn e1_default_environments_and_colours() {
-    let names: Vec<_> = DEFAULT_ENVIRONMENTS.iter().map(|(n, _)| *n).collect();
-    assert_eq!(names, ["development", "staging", "production"]);
-    let prios: Vec<_> = DEFAULT_ENVIRONMENTS.iter().map(|(_, p)| *p).collect();
-    assert_eq!(prios, [1, 2, 3]);
+fn e1_each_environment_has_its_own_colour() {
+    let names = ["development", "staging", "production", "released"];
     let colours: std::collections::HashSet<_> = names.iter().map(|n| colour_class(n)).collect();
-    assert_eq!(colours.len(), 3, "each environment has its own colour");
+    assert_eq!(
+        colours.len(),
+        names.len(),
+        "each environment has its own colour"
+    );
+    assert_eq!(
+        colour_class("qa"),
+        colour_class("uat"),
+        "custom ones share one"
+    );
+    assert!(!colours.contains(colour_class("qa")));
 }
 
 #[test]
@@ -138,7 +168,21 @@ fn s4_database_password_is_masked_in_the_start_up_line() {
         ),
         ("postgres://u@h/db", "postgres://u@h/db"),
         ("sqlite://data/x.db?mode=rwc", "sqlite://data/x.db?mode=rwc"),
+        ("postgres://u:p%40ss@h/db", "postgres://u:********@h/db"),
+        (
+            "postgres://u@h/db?password=s3cret&sslmode=require",
+            "postgres://u@h/db?password=********&sslmode=require",
+        ),
+        (
+            "postgres://u:a@h/db?sslpassword=s3cret",
+            "postgres://u:********@h/db?sslpassword=********",
+        ),
         ("postgres://u:p@ss@h/db", "postgres://u:********@h/db"),
+        (
+            "sqlite://./data/stagecraft.db?mode=rwc",
+            "sqlite://./data/stagecraft.db?mode=rwc",
+        ),
+        ("postgres://u:p ss@h:x/db", "postgres://********"),
     ] {
         assert_eq!(mask_password(url), want);
     }
@@ -156,4 +200,77 @@ fn s3_public_url_origin() {
         Some("http://10.0.0.1:8080".into())
     );
     assert_eq!(origin_of("nonsense"), None);
+}
+
+#[test]
+fn s3_client_address_behind_trusted_proxies() {
+    use app::domain::network::TrustedProxies;
+    use std::net::IpAddr;
+    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+    // (trusted proxies, peer, X-Forwarded-For headers, the client)
+    let table: &[(&str, &str, &[&str], &str)] = &[
+        ("", "127.0.0.1", &["203.0.113.7"], "127.0.0.1"),
+        ("10.0.0.1", "192.0.2.1", &["203.0.113.7"], "192.0.2.1"),
+        ("10.0.0.1", "10.0.0.1", &[], "10.0.0.1"),
+        ("10.0.0.1", "10.0.0.1", &["203.0.113.7"], "203.0.113.7"),
+        (
+            "10.0.0.0/8",
+            "10.9.9.9",
+            &["1.1.1.1, 203.0.113.7, 10.0.0.2"],
+            "203.0.113.7",
+        ),
+        (
+            "10.0.0.0/8",
+            "10.9.9.9",
+            &["1.1.1.1", "203.0.113.7"],
+            "203.0.113.7",
+        ),
+        (
+            "10.0.0.0/8",
+            "10.9.9.9",
+            &["10.0.0.3, 10.0.0.2"],
+            "10.0.0.3",
+        ),
+        ("10.0.0.0/8", "10.9.9.9", &["junk, 10.0.0.2"], "10.0.0.2"),
+        ("10.0.0.0/8", "11.0.0.1", &["203.0.113.7"], "11.0.0.1"),
+        ("10.0.0.0/31", "10.0.0.1", &["203.0.113.7"], "203.0.113.7"),
+        ("10.0.0.0/31", "10.0.0.2", &["203.0.113.7"], "10.0.0.2"),
+        ("::1", "::1", &["2001:db8::7"], "2001:db8::7"),
+        (
+            "fd00::/8",
+            "fd12::1",
+            &["2001:db8::7, fd00::2"],
+            "2001:db8::7",
+        ),
+        (
+            "127.0.0.1",
+            "::ffff:127.0.0.1",
+            &["203.0.113.7"],
+            "203.0.113.7",
+        ),
+        ("0.0.0.0/0", "8.8.8.8", &["203.0.113.7"], "203.0.113.7"),
+    ];
+    for (trusted, peer, headers, client) in table {
+        let t = TrustedProxies::parse(trusted).unwrap();
+        assert_eq!(
+            t.client_address(ip(peer), headers),
+            ip(client),
+            "trusted={trusted} peer={peer} xff={headers:?}"
+        );
+    }
+    for bad in [
+        "10.0.0.0/33",
+        "::/129",
+        "example.com",
+        "10.0.0",
+        "1.2.3.4/x",
+    ] {
+        assert!(TrustedProxies::parse(bad).is_err(), "{bad}");
+    }
+    assert_eq!(
+        TrustedProxies::parse(" 10.0.0.1 , ,::1 ")
+            .unwrap()
+            .to_string(),
+        "10.0.0.1/32,::1/128"
+    );
 }

@@ -149,6 +149,15 @@ async fn promote(
 }
 
 /// The app with v1 saved and promoted to staging, and v2 a draft in development.
+/// The ids of a 200 version list, newest first.
+async fn listed_ids(r: reqwest::Response) -> Vec<String> {
+    assert_eq!(r.status(), 200);
+    let list: Vec<Value> = r.json().await.unwrap();
+    list.iter()
+        .map(|v| v["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
 async fn app_in_staging(
     app: &TestApp,
     admin: &reqwest::Client,
@@ -194,8 +203,23 @@ async fn p2_p3_groups_flags_and_role_groups(b: Backend) {
         all[2]["app_permissions"][0]["environments"],
         json!(["released"])
     );
-    assert_eq!(all[1]["flags"]["promote"], true);
-    assert_eq!(all[2]["flags"]["promote"], false);
+    // P3 defaults, as the migration seeds them: admin and builder every
+    // flag, end-user none.
+    let flag_names = [
+        "app_create",
+        "app_delete",
+        "promote",
+        "release",
+        "manage_data_sources",
+        "manage_constants",
+    ];
+    for (g, on) in [(&all[0], true), (&all[1], true), (&all[2], false)] {
+        let flags = g["flags"].as_object().unwrap();
+        assert_eq!(flags.len(), flag_names.len(), "{g}");
+        for n in flag_names {
+            assert_eq!(flags[n], on, "{} {n}", g["name"]);
+        }
+    }
     // Custom groups start with every flag off; names are unique ignoring case.
     let qa = new_group(&app, &admin, "QA").await;
     let g = group(&app, &admin, "QA").await;
@@ -815,11 +839,19 @@ async fn p7_p8_builder_restricted_to_staging(b: Backend) {
     );
     assert_eq!(access_of(&app, &bob, &app_id).await["can"]["release"], true);
     assert_eq!(act(&app, &bob, &app_id, &v1, "release").await.status(), 200);
+    // P11: deleting the app acts on every environment, and Bob edits only
+    // staging and production.
+    refused_naming(
+        app.delete(&bob, &format!("/api/v1/apps/{app_id}")).await,
+        403,
+        "edit access in development",
+    )
+    .await;
     assert_eq!(
-        app.delete(&bob, &format!("/api/v1/apps/{app_id}"))
+        app.get(&admin, &format!("/api/v1/apps/{app_id}"))
             .await
             .status(),
-        204
+        200
     );
 }
 
@@ -856,11 +888,20 @@ async fn p7_viewer_end_user_preview_and_no_group(b: Backend) {
         a["can"],
         json!({"edit": false, "create_version": false, "promote": false, "release": false, "open_released": true})
     );
+    // Preview lists what each environment holds (V9): development every
+    // version, staging only v1, which is there.
     assert_eq!(
-        versions(&app, &vic, &app_id, "development").await.status(),
-        200
+        listed_ids(versions(&app, &vic, &app_id, "development").await).await,
+        [v2.clone(), v1.clone()]
     );
-    assert_eq!(versions(&app, &vic, &app_id, "staging").await.status(), 200);
+    assert_eq!(
+        listed_ids(versions(&app, &vic, &app_id, "staging").await).await,
+        [v1.clone()]
+    );
+    assert_eq!(
+        listed_ids(versions(&app, &vic, &app_id, "production").await).await,
+        Vec::<String>::new()
+    );
     for r in [
         app.patch(
             &vic,
@@ -914,8 +955,12 @@ async fn p7_viewer_end_user_preview_and_no_group(b: Backend) {
         json!(["development", "staging", "released"])
     );
     assert_eq!(
-        versions(&app, &eve, &app_id, "development").await.status(),
-        200
+        listed_ids(versions(&app, &eve, &app_id, "development").await).await,
+        [v2.clone(), v1.clone()]
+    );
+    assert_eq!(
+        listed_ids(versions(&app, &eve, &app_id, "staging").await).await,
+        [v1.clone()]
     );
     assert_error(
         versions(&app, &eve, &app_id, "production").await,

@@ -831,6 +831,8 @@ async fn v6_l1_simultaneous_releases_end_at_one_of_them(b: Backend) {
     let v2 = version_from(&app, &admin, &app_id, &v1, "v2").await;
     to_production(&app, &admin, &app_id, &v1).await;
     to_production(&app, &admin, &app_id, &v2).await;
+    let mut releases_before = 0;
+    let mut previous: Option<String> = None;
     for _round in 0..5 {
         let tasks: Vec<_> = [&v1, &v2]
             .into_iter()
@@ -858,7 +860,26 @@ async fn v6_l1_simultaneous_releases_end_at_one_of_them(b: Backend) {
             .await
             .unwrap();
         let released = a["released_version_id"].as_str().unwrap();
+        // Whichever ran last won; what it means is exact: if the release of
+        // the version already released ran first it changed nothing, and
+        // one entry was recorded, for the other version; if it ran second,
+        // it released its version back, and two were.
+        let recorded = app
+            .audit_actions()
+            .await
+            .iter()
+            .filter(|a| *a == "version.release")
+            .count();
+        let new_entries = recorded - releases_before;
+        // (In the first round nothing was released: both changed it.)
+        match &previous {
+            None => assert_eq!(new_entries, 2, "first round"),
+            Some(p) if p == released => assert_eq!(new_entries, 2, "round {_round}"),
+            Some(_) => assert_eq!(new_entries, 1, "round {_round}"),
+        }
         assert!(released == v1 || released == v2);
+        releases_before = recorded;
+        previous = Some(released.to_string());
         // The audit's chain of releases ends at the released version, and
         // each entry's previous is the one before it.
         let page: Value = app

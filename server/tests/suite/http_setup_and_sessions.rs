@@ -484,6 +484,16 @@ async fn s3_server_functions_sign_in_and_refuse_bad_input(b: Backend) {
 
 async fn e1_e2_environments_in_priority_order(b: Backend) {
     let app = spawn_app(b).await;
+    // E2 must come from the ordering, not from the order the rows happen to
+    // be stored in: store them out of order first.
+    for sql in [
+        "DELETE FROM environments",
+        "INSERT INTO environments (id, name, priority, is_default) VALUES ('production', 'production', 3, 1)",
+        "INSERT INTO environments (id, name, priority, is_default) VALUES ('development', 'development', 1, 1)",
+        "INSERT INTO environments (id, name, priority, is_default) VALUES ('staging', 'staging', 2, 1)",
+    ] {
+        sqlx::query(sql).execute(&app.db.pool).await.unwrap();
+    }
     assert_eq!(
         app.get(&client(), "/api/v1/environments").await.status(),
         401

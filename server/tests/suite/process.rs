@@ -150,6 +150,11 @@ fn a_bad_setting_stops_the_server_with_a_clear_message() {
             "tools.example.com",
             "STAGECRAFT_PUBLIC_URL",
         ),
+        (
+            "STAGECRAFT_TRUSTED_PROXIES",
+            "10.0.0.0/8, proxy.internal",
+            "STAGECRAFT_TRUSTED_PROXIES: \"proxy.internal\" is not an address",
+        ),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_server"))
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))

@@ -27,6 +27,11 @@ macro_rules! both_backends {
     };
 }
 
+/// The secret scan reads what an operator who turned on debugging would
+/// see: requests, sessions and SQL at DEBUG, not only the INFO lines.
+pub const SCANNED_LOG_FILTER: &str = "info,server=debug,app=debug,tower_http=debug,\
+    tower_sessions=debug,tower_sessions_core=debug,sqlx=debug,leptos_axum=debug";
+
 /// Everything the servers of this test binary log, to check for secrets.
 fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
     static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
@@ -34,9 +39,7 @@ fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
         let buf = Arc::new(Mutex::new(Vec::new()));
         let writer = LogWriter(buf.clone());
         tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(
-                server::telemetry::DEFAULT_FILTER,
-            ))
+            .with_env_filter(tracing_subscriber::EnvFilter::new(SCANNED_LOG_FILTER))
             .with_writer(move || writer.clone())
             .with_ansi(false)
             .init();
@@ -64,6 +67,10 @@ pub fn assert_not_logged(secrets: &[&str]) {
         !log.is_empty(),
         "the servers logged nothing: the check would be empty"
     );
+    assert!(
+        log.contains(" DEBUG ") && log.contains("started processing request"),
+        "the scanned log holds no DEBUG request lines: the check would be thin"
+    );
     for s in secrets {
         assert!(!s.is_empty());
         assert!(!log.contains(s), "a secret reached the log: {s}");
@@ -73,6 +80,8 @@ pub fn assert_not_logged(secrets: &[&str]) {
 
 pub struct TestApp {
     pub base: String,
+    /// The server's clock of time windows: `advance` moves it.
+    pub clock: app::backend::clock::Clock,
     pub backend: Backend,
     pub db: app::backend::Db,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -94,6 +103,15 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, public_url: Option<&str>) -> TestApp {
+    spawn_app_configured(backend, public_url, "").await
+}
+
+/// A server with `trusted_proxies` (STAGECRAFT_TRUSTED_PROXIES).
+pub async fn spawn_app_configured(
+    backend: Backend,
+    public_url: Option<&str>,
+    trusted_proxies: &str,
+) -> TestApp {
     log_buffer();
     let id = uuid::Uuid::new_v4().simple().to_string();
     let data_dir = std::env::temp_dir().join(format!("stagecraft-test-{id}"));
@@ -118,13 +136,16 @@ pub async fn spawn_app_with(backend: Backend, public_url: Option<&str>) -> TestA
             (format!("{}/{name}", pg_base()), Some(name))
         }
     };
+    let clock = app::backend::clock::Clock::default();
     let settings = Settings {
         site_addr: "127.0.0.1:0".parse().unwrap(),
-        database_url: database_url.clone(),
+        database_url: database_url.clone().into(),
         data_dir: data_dir.clone(),
         public_url: public_url.map(str::to_string),
         session_hours: 12,
         log_json: false,
+        trusted_proxies: app::domain::network::TrustedProxies::parse(trusted_proxies).unwrap(),
+        clock: clock.clone(),
     };
     let router = server::build(&settings).await.expect("server builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -136,6 +157,7 @@ pub async fn spawn_app_with(backend: Backend, public_url: Option<&str>) -> TestA
     let db = app::backend::Db::connect(&database_url).await.unwrap();
     TestApp {
         base,
+        clock,
         backend,
         db,
         shutdown: Some(tx),

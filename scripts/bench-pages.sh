@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The cost of a request (issue 8, item 9): wrk (2 threads, 64 connections,
+# 10 s each) against the release build on a fresh SQLite installation, all
+# in one run so the ratios compare like with like:
+#   - the unauthenticated 401 of GET /api/v1/environments (no query),
+#   - the not-found page,
+#   - a static asset (the built CSS, by its hashed name),
+#   - the signed-in dashboard (20 apps).
+# and the server's memory: RSS after start, after the set-up, and the peak.
+# Writes the table between the bench-pages markers of README.md.
+#   bash scripts/bench-pages.sh            (builds the release if missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/tools-path.sh
+if ! command -v wrk >/dev/null; then
+  echo "==> Installing wrk (Debian)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get install -y -q wrk >/dev/null || { $SUDO apt-get update -q && $SUDO apt-get install -y -q wrk; }
+fi
+[ -x target/release/server ] || cargo leptos build --release
+
+PORT=${BENCH_PORT:-3099}
+BASE="http://127.0.0.1:$PORT"
+DIR=$(mktemp -d)
+LEPTOS_SITE_ADDR=127.0.0.1:$PORT STAGECRAFT_DATA_DIR="$DIR" RUST_LOG=warn \
+  ./target/release/server >"$DIR/server.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null; rm -rf "$DIR"' EXIT
+for _ in $(seq 100); do curl -s -o /dev/null "$BASE/api/v1/environments" && break; sleep 0.1; done
+rss() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$PID/status"; }
+peak() { awk '/^VmHWM/ {printf "%.1f", $2/1024}' "/proc/$PID/status"; }
+RSS_START=$(rss)
+
+JAR="$DIR/cookies"
+curl -s -c "$JAR" -H 'content-type: application/json' \
+  -d '{"name":"Bench","email":"bench@example.com","password":"bench password 1"}' "$BASE/api/v1/setup" >/dev/null
+for i in $(seq -w 1 20); do
+  curl -s -b "$JAR" -H 'content-type: application/json' -d "{\"name\":\"App $i\"}" "$BASE/api/v1/apps" >/dev/null
+done
+COOKIE=$(awk '$6 == "stagecraft_session" {print $6"="$7}' "$JAR")
+CSS=$(curl -s -b "$JAR" "$BASE/" | grep -o '/pkg/[^"]*\.css' | head -1)
+[ -n "$CSS" ] || { echo "the dashboard links no stylesheet"; exit 1; }
+[ "$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" "$BASE/")" = 200 ] || { echo "the dashboard did not answer 200"; exit 1; }
+RSS_READY=$(rss)
+
+run() { # name, expected status, path, [cookie]
+  local name=$1 status=$2 path=$3 cookie=${4:-}
+  local got
+  got=$(curl -s -o /dev/null -w '%{http_code}' ${cookie:+-H "Cookie: $cookie"} "$BASE$path")
+  [ "$got" = "$status" ] || { echo "$name: expected $status, got $got"; exit 1; }
+  local out
+  out=$(wrk -t2 -c64 -d10s --latency ${cookie:+-H "Cookie: $cookie"} "$BASE$path")
+  local rps p50 p99
+  rps=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  echo "$name|$status|$rps|$p50|$p99"
+}
+ROWS=()
+ROWS+=("$(run '401 answer (`GET /api/v1/environments`, no session)' 401 /api/v1/environments)")
+ROWS+=("$(run 'not-found page' 404 /no-such-page)")
+ROWS+=("$(run "static asset (\`$(basename "$CSS")\`, from memory)" 200 "$CSS")")
+ROWS+=("$(run 'signed-in dashboard (20 apps)' 200 / "$COOKIE")")
+RSS_END=$(rss)
+PEAK=$(peak)
+
+rps_of() { cut -d'|' -f3 <<<"${ROWS[$1]}"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f %%", 100 * a / b}'; }
+TABLE="<!-- bench-pages:start -->
+Measured by \`bash scripts/bench-pages.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, release build, SQLite,
+wrk 2 threads, 64 connections, 10 s per row, all rows in one run:
+
+| request | status | requests/s | p50 | p99 |
+|---|---|---|---|---|
+$(for r in "${ROWS[@]}"; do IFS='|' read -r n s q p50 p99 <<<"$r"; echo "| $n | $s | $q | $p50 | $p99 |"; done)
+
+Dashboard / not-found page: $(ratio "$(rps_of 3)" "$(rps_of 1)"); not-found page / 401 answer: $(ratio "$(rps_of 1)" "$(rps_of 0)").
+Server memory: $RSS_START MB RSS after start, $RSS_READY MB after set-up and 20 apps, $RSS_END MB after the load, peak $PEAK MB.
+<!-- bench-pages:end -->"
+echo "$TABLE"
+if grep -q '<!-- bench-pages:start -->' README.md; then
+  python3 - "$TABLE" <<'PY'
+import re, sys
+table = sys.argv[1]
+s = open('README.md').read()
+s = re.sub(r'<!-- bench-pages:start -->.*?<!-- bench-pages:end -->', lambda m: table, s, flags=re.S)
+open('README.md', 'w').write(s)
+PY
+  echo "README.md updated."
+fi
