@@ -20,7 +20,7 @@ has_chromium() { command -v chromium >/dev/null 2>&1; }
 has_node_modules() { [ -d end2end/node_modules/@playwright/test ] && [ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ]; }
 
 missing=()
-has_leptos || missing+=("cargo-leptos $LEPTOS_VERSION (about 9 minutes)")
+has_leptos || missing+=("cargo-leptos $LEPTOS_VERSION (about 8 minutes)")
 has_bindgen || missing+=("wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes)")
 has_wasm_opt || missing+=("wasm-opt: binaryen 132 from npm (seconds)")
 has_chromium || missing+=("Debian's chromium for the browser tests (about 1 minute)")
@@ -30,8 +30,8 @@ if [ ${#missing[@]} -eq 0 ]; then
   echo "Build tools: all present."
 else
   echo "Stagecraft needs these build tools, which this machine lacks; installing them now."
-  echo "On a fresh 2-core machine the first run takes about TOOLS_MINUTES minutes for the tools"
-  echo "(compiled from source), then about BUILD_MINUTES minutes to build Stagecraft. Later runs skip this."
+  echo "On a fresh 2-core machine the first run takes about 13 minutes for the tools"
+  echo "(compiled from source), then about 9 minutes to build Stagecraft. Later runs skip this."
   printf '  - %s\n' "${missing[@]}"
 fi
 

@@ -3,7 +3,9 @@
 //! served under a name carrying a hash of their content, which the pages
 //! link to, so browsers may keep them for a year: a new build has new names.
 use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::Response;
 use std::collections::HashMap;
 use std::path::Path;
@@ -137,4 +139,16 @@ impl Assets {
         };
         Some(response.expect("a valid response"))
     }
+}
+
+/// Answers GET and HEAD requests for a built asset from memory; anything
+/// else goes on to the router.
+pub async fn serve_from_memory(State(assets): State<Assets>, req: Request, next: Next) -> Response {
+    let readable = matches!(*req.method(), http::Method::GET | http::Method::HEAD);
+    if readable {
+        if let Some(found) = assets.serve(req.uri().path(), req.headers()) {
+            return found;
+        }
+    }
+    next.run(req).await
 }

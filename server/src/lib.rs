@@ -75,7 +75,7 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(not_found_or_asset(assets, context, leptos_options.clone()))
+        .fallback(not_found(context, leptos_options.clone()))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             public_origin,
@@ -85,14 +85,17 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             std::sync::Arc::new(settings.trusted_proxies.clone()),
             client_address::resolve,
         ))
-        .layer(session_layer);
+        .layer(session_layer)
+        // Outside the session layer: an asset request never loads a session.
+        .layer(axum::middleware::from_fn_with_state(
+            assets,
+            assets::serve_from_memory,
+        ));
     Ok(telemetry::layer(router))
 }
 
-/// Everything no route matched: a built asset from memory, or the
-/// not-found page (404).
-fn not_found_or_asset(
-    assets: assets::Assets,
+/// Everything no route matched: the not-found page (404).
+fn not_found(
     context: impl Fn() + Clone + Send + Sync + 'static,
     options: LeptosOptions,
 ) -> impl Fn(
@@ -105,12 +108,8 @@ fn not_found_or_asset(
     let render =
         leptos_axum::render_app_to_stream_with_context(context, move || shell(options.clone()));
     move |req: axum::extract::Request| {
-        let assets = assets.clone();
         let render = render.clone();
         Box::pin(async move {
-            if let Some(found) = assets.serve(req.uri().path(), req.headers()) {
-                return found;
-            }
             let mut res = render(req).await;
             if res.status() == http::StatusCode::OK {
                 *res.status_mut() = http::StatusCode::NOT_FOUND;

@@ -217,11 +217,20 @@ impl UserGrants {
 pub(super) fn dashboard_condition() -> String {
     format!(
         "($3 = 1 OR a.created_by = $4 \
-         OR EXISTS (SELECT 1 FROM app_permissions p WHERE p.all_apps = 1 AND p.hide_from_dashboard = 0 AND p.group_id IN ({USER_GROUPS})) \
+         OR EXISTS (SELECT 1 FROM app_permissions p WHERE p.all_apps = 1 AND p.hide_from_dashboard = 0 \
+                    AND p.group_id IN ({USER_GROUPS}) AND {GRANTS_SOMETHING}) \
          OR a.id IN (SELECT pa.app_id FROM app_permission_apps pa JOIN app_permissions p ON p.id = pa.permission_id \
-                     WHERE p.hide_from_dashboard = 0 AND p.group_id IN ({USER_GROUPS})))"
+                     WHERE p.hide_from_dashboard = 0 AND p.group_id IN ({USER_GROUPS}) AND {GRANTS_SOMETHING}))"
     )
 }
+
+/// `decide`'s rule that a permission whose environments have all gone
+/// grants nothing (P4), on `p`: it lists no environment (= all), or one
+/// that exists, or `released`. `p6_dashboard_sql_equals_the_access_function`
+/// holds the two to the same answer.
+const GRANTS_SOMETHING: &str = "(NOT EXISTS (SELECT 1 FROM app_permission_environments pe WHERE pe.permission_id = p.id) \
+     OR EXISTS (SELECT 1 FROM app_permission_environments pe WHERE pe.permission_id = p.id \
+                AND (pe.environment = 'released' OR pe.environment IN (SELECT name FROM environments))))";
 
 /// The four values `dashboard_condition` binds, in order.
 pub(super) fn dashboard_binds(user: &User) -> (String, String, i64, String) {

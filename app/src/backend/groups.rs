@@ -525,11 +525,7 @@ pub async fn add_permission(
             ));
         }
     }
-    let known: Vec<String> = environments::list(db)
-        .await?
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
+    let known = environments::all(db).await?;
     let p = NewPermission::parse(
         input.apps,
         input.access.as_deref(),

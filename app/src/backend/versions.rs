@@ -7,6 +7,7 @@ use super::audit;
 use super::clock;
 use super::db::{unique_violation_on, Backend, Db, Tx};
 use crate::domain::app::VersionView;
+use crate::domain::environment::EnvName;
 use crate::domain::lifecycle::{
     environments_listed, next_environment, parse_description, refusal, release_environment,
     VersionAction, VersionFacts, VersionName, VersionStatus, DEVELOPMENT,
@@ -166,12 +167,8 @@ pub async fn list(
 async fn listed(db: &Db, found: &Found, environment: Option<&str>) -> AppResult<Vec<VersionView>> {
     let listing: Vec<String> = match environment {
         Some(e) => {
-            if !found.envs.iter().any(|x| x.name == e) {
-                return Err(AppError::invalid(
-                    "environment",
-                    format!("No environment is named {e:?}"),
-                ));
-            }
+            let e = EnvName::existing("environment", e, &found.envs)?;
+            let e = e.as_str();
             if !found.access.has(e) {
                 return Err(AppError::forbidden(format!(
                     "You do not have access to {e}"
@@ -497,13 +494,8 @@ pub async fn promote(
     let l = load(db, user, app_id, version_id).await?;
     l.found
         .require(VersionAction::Promote, &l.version.environment)?;
-    let from = from?.unwrap_or("");
-    if !l.found.envs.iter().any(|e| e.name == from) {
-        return Err(AppError::invalid(
-            "from",
-            "from must name the environment the version is in",
-        ));
-    }
+    let from = EnvName::existing("from", from?.unwrap_or(""), &l.found.envs)?;
+    let from = from.as_str();
     if from != l.version.environment {
         return Err(AppError::conflict(format!(
             "This version is in {}, not {from}; someone promoted it meanwhile",

@@ -1,4 +1,5 @@
 //! Environments (SPEC E1–E3).
+use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,5 +19,42 @@ pub fn colour_class(name: &str) -> &'static str {
         "production" => "env-production",
         "released" => "env-released",
         _ => "env-custom",
+    }
+}
+
+/// The name of an environment that exists (E1, E4), or, where a permission
+/// names it, the pseudo-environment `released` (P4). What a request names
+/// is parsed into this at the boundary, against the installation's
+/// environments, with an error naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EnvName(String);
+
+impl EnvName {
+    pub fn existing(field: &str, raw: &str, envs: &[Environment]) -> AppResult<EnvName> {
+        envs.iter()
+            .find(|e| e.name == raw)
+            .map(|e| EnvName(e.name.clone()))
+            .ok_or_else(|| {
+                AppError::invalid(field, format!("There is no environment named {raw:?}"))
+            })
+    }
+
+    /// An environment, or `released` (a permission's environments, P4).
+    pub fn granted(field: &str, raw: &str, envs: &[Environment]) -> AppResult<EnvName> {
+        if raw == super::access::RELEASED {
+            return Ok(EnvName(raw.to_string()));
+        }
+        Self::existing(field, raw, envs)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for EnvName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }

@@ -1,6 +1,7 @@
 //! Groups and app permissions (SPEC P2–P5): what they look like, what input
 //! is valid, and the end-user rules of P3/P4 that refuse a change.
-use super::access::{Flag, Flags, Level, RELEASED};
+use super::access::{Flag, Flags, Level};
+use super::environment::{EnvName, Environment};
 use super::user::{Role, UserName};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -143,7 +144,7 @@ impl NewPermission {
         access: Option<&str>,
         environments: Vec<String>,
         hide_from_dashboard: bool,
-        known_environments: &[String],
+        known_environments: &[Environment],
     ) -> AppResult<NewPermission> {
         let apps = match apps {
             None => {
@@ -176,15 +177,10 @@ impl NewPermission {
             _ => return Err(AppError::invalid("access", "access must be edit or view")),
         };
         let mut seen: Vec<String> = Vec::new();
-        for e in environments {
-            if e != RELEASED && !known_environments.contains(&e) {
-                return Err(AppError::invalid(
-                    "environments",
-                    format!("There is no environment named {e:?}"),
-                ));
-            }
-            if !seen.contains(&e) {
-                seen.push(e);
+        for raw in environments {
+            let e = EnvName::granted("environments", &raw, known_environments)?;
+            if !seen.iter().any(|s| s == e.as_str()) {
+                seen.push(e.as_str().to_string());
             }
         }
         if hide_from_dashboard && access == Level::Edit {

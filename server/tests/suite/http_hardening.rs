@@ -18,6 +18,15 @@ both_backends!(
     get_apps_pages_by_name_after_an_app,
 );
 
+/// The opening tag of the button labelled `label` in a rendered page.
+fn button_tag<'a>(html: &'a str, label: &str) -> &'a str {
+    let end = html
+        .find(&format!(">{label}</button>"))
+        .unwrap_or_else(|| panic!("no button {label:?} on the page"));
+    let start = html[..end].rfind("<button").expect("a button tag");
+    &html[start..end]
+}
+
 async fn json_of(r: reqwest::Response, status: u16) -> Value {
     assert_eq!(r.status().as_u16(), status);
     r.json().await.unwrap()
@@ -144,6 +153,21 @@ async fn p11_app_wide_changes_need_edit_in_every_environment(b: Backend) {
         "development",
     )
     .await;
+    // The app page disables the same controls with the same reason.
+    let html = app
+        .page(&bob, &format!("/build/{app_id}?env=staging"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for label in ["Rename app", "Make public", "Delete app"] {
+        let button = button_tag(&html, label);
+        assert!(button.contains("disabled"), "{label}: {button}");
+        assert!(
+            button.contains("title=\"You do not have edit access in development\""),
+            "{label}: {button}"
+        );
+    }
     let a = json_of(app.get(&admin, &path).await, 200).await;
     assert_eq!(
         (&a["name"], &a["slug"], &a["public"]),

@@ -53,6 +53,16 @@ struct LogWriter(Arc<Mutex<Vec<u8>>>);
 impl Write for LogWriter {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(b);
+        // STAGECRAFT_TEST_LOG=path keeps a copy, to read after a failure.
+        if let Ok(path) = std::env::var("STAGECRAFT_TEST_LOG") {
+            if let Ok(mut f) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+            {
+                let _ = f.write_all(b);
+            }
+        }
         Ok(b.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -207,6 +217,9 @@ impl Drop for TestApp {
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
+        // A request that hangs fails its test, naming its URL, instead of
+        // stopping the whole suite.
+        .timeout(std::time::Duration::from_secs(90))
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
