@@ -11,6 +11,7 @@ mod http_access;
 mod http_audit;
 mod http_dashboard_oracle;
 mod http_hardening;
+mod http_instances;
 mod http_lifecycle;
 mod http_races;
 mod http_setup_and_sessions;

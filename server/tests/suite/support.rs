@@ -225,7 +225,44 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// A second server on the same database, as a load balancer would put
+/// beside the first; it stops when the answer is dropped.
+pub struct Instance {
+    pub base: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Instance {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
 impl TestApp {
+    pub async fn another_instance(&self) -> Instance {
+        let settings = Settings {
+            site_addr: "127.0.0.1:0".parse().unwrap(),
+            database_url: self.database_url.clone().into(),
+            data_dir: self.data_dir.clone(),
+            public_url: None,
+            session_hours: 12,
+            log_json: false,
+            trusted_proxies: Default::default(),
+            clock: Default::default(),
+        };
+        let router = server::build(&settings).await.expect("server builds");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server::serve(listener, router, async {
+            let _ = rx.await;
+        }));
+        Instance {
+            base,
+            _shutdown: tx,
+        }
+    }
+
     pub fn database_url(&self) -> &str {
         &self.database_url
     }

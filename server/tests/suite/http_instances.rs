@@ -1,0 +1,76 @@
+//! Several instances on one database (what PostgreSQL is for): what one
+//! instance holds in memory (groups and flags, the installation state) is
+//! never older than the database for a signed-in request on another.
+use crate::both_backends;
+use crate::support::*;
+use serde_json::{json, Value};
+
+both_backends!(
+    p3_a_flag_changed_on_one_instance_holds_at_once_on_another,
+    p1_a_user_deactivated_on_one_instance_is_out_on_another,
+);
+
+async fn me_on(c: &reqwest::Client, other: &Instance) -> reqwest::Response {
+    c.get(other.url("/api/v1/me")).send().await.unwrap()
+}
+
+async fn builder_group_id(app: &TestApp, admin: &reqwest::Client) -> String {
+    let groups: Vec<Value> = app.get(admin, "/api/v1/groups").await.json().await.unwrap();
+    groups.iter().find(|g| g["name"] == "builder").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn p3_a_flag_changed_on_one_instance_holds_at_once_on_another(b: Backend) {
+    let app = spawn_app(b).await;
+    let other = app.another_instance().await;
+    let admin = app.admin().await;
+    let (_, bob) = app.user(&admin, "bob@example.com", "builder").await;
+    let group = builder_group_id(&app, &admin).await;
+    for round in 0..3 {
+        let on = round % 2 == 1;
+        // The other instance reads (and holds) the flags first.
+        let me: Value = me_on(&bob, &other).await.json().await.unwrap();
+        assert_eq!(me["flags"]["app_create"], !on, "round {round}");
+        let r = app
+            .patch(
+                &admin,
+                &format!("/api/v1/groups/{group}"),
+                json!({"flags": {"app_create": on}}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let me: Value = me_on(&bob, &other).await.json().await.unwrap();
+        assert_eq!(
+            me["flags"]["app_create"], on,
+            "round {round}: the other instance sees the change"
+        );
+        // And acts on it: the create is refused or allowed there too.
+        let r = bob
+            .post(other.url("/api/v1/apps"))
+            .json(&json!({"name": format!("App {round}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), if on { 201 } else { 403 }, "round {round}");
+    }
+}
+
+async fn p1_a_user_deactivated_on_one_instance_is_out_on_another(b: Backend) {
+    let app = spawn_app(b).await;
+    let other = app.another_instance().await;
+    let admin = app.admin().await;
+    let (bob_id, bob) = app.user(&admin, "bob@example.com", "builder").await;
+    assert_eq!(me_on(&bob, &other).await.status(), 200);
+    let r = app
+        .patch(
+            &admin,
+            &format!("/api/v1/users/{bob_id}"),
+            json!({"active": false}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(me_on(&bob, &other).await.status(), 401);
+    assert_eq!(app.get(&bob, "/api/v1/me").await.status(), 401);
+}
