@@ -1,8 +1,5 @@
 use server::config::Settings;
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() {
     let settings = match Settings::from_env() {

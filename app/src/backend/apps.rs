@@ -81,6 +81,15 @@ struct Listed {
     apps: Vec<AppView>,
     has_next: bool,
     flags: Flags,
+    /// With `with_versions`: per app id, the released version's name and
+    /// time, and every version's name and environment, oldest first.
+    versions: HashMap<String, AppVersions>,
+}
+
+#[derive(Default)]
+struct AppVersions {
+    released: (Option<String>, Option<String>),
+    all: Vec<(String, String)>,
 }
 
 /// How `list_page` pages: by page number (the dashboard) or after a given
@@ -104,6 +113,7 @@ async fn list_page(
     user: &User,
     envs: &[Environment],
     paging: Paging,
+    with_versions: bool,
 ) -> AppResult<Listed> {
     let condition = dashboard_condition();
     let (role, id, admin, creator) = dashboard_binds(user);
@@ -120,7 +130,19 @@ async fn list_page(
             " AND (a.name_key > $5 OR (a.name_key = $5 AND a.id > $6)) ORDER BY a.name_key, a.id LIMIT $7",
         ),
     };
-    let sql = format!("SELECT {COLUMNS} FROM apps a WHERE {condition}{tail}");
+    let page =
+        format!("SELECT {COLUMNS}, a.name_key, a.released_at FROM apps a WHERE {condition}{tail}");
+    // The dashboard reads the page's versions in the same statement: one
+    // round trip fewer on every dashboard.
+    let sql = if with_versions {
+        format!(
+            "SELECT pg.*, r.name AS released_name, v.name AS version_name, v.environment AS version_environment \
+             FROM ({page}) pg LEFT JOIN versions r ON r.id = pg.released_version_id \
+             LEFT JOIN versions v ON v.app_id = pg.id ORDER BY pg.name_key, pg.id, v.created_at, v.id"
+        )
+    } else {
+        page
+    };
     let mut q = sqlx::query(&sql)
         .bind(&role)
         .bind(&id)
@@ -134,12 +156,29 @@ async fn list_page(
             ..
         } => q.bind(key.as_str()).bind(after_id.as_str()).bind(limit + 1),
     };
-    let mut rows = q.fetch_all(&db.pool).await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect();
+    let rows = q.fetch_all(&db.pool).await?;
+    // One row per app, or (with versions) one per app and version, in
+    // app order.
+    let mut firsts: Vec<&sqlx::any::AnyRow> = Vec::new();
+    let mut versions: HashMap<String, AppVersions> = HashMap::new();
+    for r in &rows {
+        let app_id: String = r.get("id");
+        if firsts.last().map(|f| f.get::<String, _>("id")) != Some(app_id.clone()) {
+            firsts.push(r);
+        }
+        if with_versions {
+            let entry = versions.entry(app_id).or_default();
+            entry.released = (r.get("released_name"), r.get("released_at"));
+            if let Some(name) = r.get::<Option<String>, _>("version_name") {
+                entry.all.push((name, r.get("version_environment")));
+            }
+        }
+    }
+    let more = firsts.len() as i64 > limit;
+    firsts.truncate(limit as usize);
+    let ids: Vec<String> = firsts.iter().map(|r| r.get("id")).collect();
     let grants = UserGrants::load(db, user, Some(&ids)).await?;
-    let apps = rows
+    let apps = firsts
         .iter()
         .zip(&ids)
         .map(|(r, app_id)| {
@@ -155,6 +194,7 @@ async fn list_page(
         apps,
         has_next: more,
         flags: grants.flags(),
+        versions,
     })
 }
 
@@ -200,9 +240,11 @@ pub async fn list(
             Some((row.get::<String, _>("name_key"), app_id.to_string()))
         }
     };
-    Ok(list_page(db, user, &envs, Paging::After { limit, after })
-        .await?
-        .apps)
+    Ok(
+        list_page(db, user, &envs, Paging::After { limit, after }, false)
+            .await?
+            .apps,
+    )
 }
 
 async fn slug_taken(tx: &mut Tx, slug: &Slug) -> AppResult<bool> {
@@ -546,6 +588,7 @@ pub async fn dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard> 
         apps,
         has_next,
         flags,
+        mut versions,
     } = list_page(
         db,
         user,
@@ -554,39 +597,15 @@ pub async fn dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard> 
             limit: DASHBOARD_PAGE,
             offset: (page - 1) * DASHBOARD_PAGE,
         },
+        true,
     )
     .await?;
-    let mut versions: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    let mut released: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
-    if !apps.is_empty() {
-        let marks: Vec<String> = (1..=apps.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT a.id AS app_id, a.released_at, r.name AS released_name, v.name, v.environment \
-             FROM apps a LEFT JOIN versions r ON r.id = a.released_version_id \
-             JOIN versions v ON v.app_id = a.id WHERE a.id IN ({}) ORDER BY v.created_at",
-            marks.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for a in &apps {
-            q = q.bind(&a.id);
-        }
-        for r in q.fetch_all(&db.pool).await? {
-            let app_id: String = r.get("app_id");
-            released.insert(
-                app_id.clone(),
-                (r.get("released_name"), r.get("released_at")),
-            );
-            versions
-                .entry(app_id)
-                .or_default()
-                .push((r.get("name"), r.get("environment")));
-        }
-    }
     Ok(Dashboard {
         apps: apps
             .into_iter()
             .map(|app| {
-                let (released_version, released_at) = released.remove(&app.id).unwrap_or_default();
+                let AppVersions { released, all } = versions.remove(&app.id).unwrap_or_default();
+                let (released_version, released_at) = released;
                 // Only the versions the user may list somewhere (V9, P7).
                 let listable = |env: &str| {
                     listed_in_any(
@@ -595,12 +614,7 @@ pub async fn dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard> 
                         app.access.environments.iter().map(String::as_str),
                     )
                 };
-                let versions = versions
-                    .remove(&app.id)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|(_, env)| listable(env))
-                    .collect();
+                let versions = all.into_iter().filter(|(_, env)| listable(env)).collect();
                 DashboardApp {
                     released_version,
                     released_at,
