@@ -22,6 +22,19 @@ const USER_GROUPS: &str =
 pub(super) const FLAG_COLUMNS: &str =
     "app_create, app_delete, promote, release, manage_data_sources, manage_constants";
 
+/// A permission's stored access; anything but `edit` or `view` is a
+/// corrupt row, an error, never read as some level.
+pub(super) fn stored_level(raw: &str) -> AppResult<Level> {
+    match raw {
+        "edit" => Ok(Level::Edit),
+        "view" => Ok(Level::View),
+        other => {
+            tracing::error!(access = other, "unknown access level in app_permissions");
+            Err(AppError::internal())
+        }
+    }
+}
+
 pub(super) fn flags_of_row(r: &sqlx::any::AnyRow) -> Flags {
     let mut f = Flags::NONE;
     for flag in Flag::ALL {
@@ -84,43 +97,33 @@ impl UserGrants {
     /// Loads them; with `apps`, only those covering one of these apps.
     pub async fn load(db: &Db, user: &User, apps: Option<&[String]>) -> AppResult<UserGrants> {
         let groups = groups_of(db, user).await?;
-        // One statement: each permission of the user's groups with its
-        // environments and, for listing permissions, the asked-for apps it
-        // lists (`$3, $4, …`, after the role and the user id).
-        let listed = match apps {
+        // `$3, $4, …`: the apps, after the role and the user id.
+        let marks = apps.map(|ids| {
+            (3..3 + ids.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        let only_app = match &marks {
             // No apps: only the all-apps permissions (PostgreSQL refuses `IN ()`).
-            Some([]) => "NULL AS app_id FROM app_permissions p JOIN groups g ON g.id = p.group_id \
-                 LEFT JOIN app_permission_environments e ON e.permission_id = p.id \
-                 WHERE p.all_apps = 1 AND"
-                .to_string(),
-            Some(ids) => {
-                let marks: Vec<String> = (3..3 + ids.len()).map(|i| format!("${i}")).collect();
-                format!(
-                    "pa.app_id FROM app_permissions p JOIN groups g ON g.id = p.group_id \
-                     LEFT JOIN app_permission_environments e ON e.permission_id = p.id \
-                     LEFT JOIN app_permission_apps pa ON pa.permission_id = p.id AND pa.app_id IN ({}) \
-                     WHERE (p.all_apps = 1 OR pa.app_id IS NOT NULL) AND",
-                    marks.join(", ")
-                )
-            }
-            None => "pa.app_id FROM app_permissions p JOIN groups g ON g.id = p.group_id \
-                 LEFT JOIN app_permission_environments e ON e.permission_id = p.id \
-                 LEFT JOIN app_permission_apps pa ON pa.permission_id = p.id WHERE"
-                .to_string(),
+            Some(m) if m.is_empty() => " AND p.all_apps = 1".to_string(),
+            Some(m) => format!(
+                " AND (p.all_apps = 1 OR p.id IN (SELECT permission_id FROM app_permission_apps WHERE app_id IN ({m})))"
+            ),
+            None => String::new(),
         };
         let sql = format!(
-            "SELECT p.id, g.name AS group_name, p.all_apps, p.access, p.hide_from_dashboard, e.environment, {listed} \
-             p.group_id IN ({USER_GROUPS}) ORDER BY g.name_key, p.created_at, p.id"
+            "SELECT p.id, g.name AS group_name, p.all_apps, p.access, p.hide_from_dashboard, e.environment \
+             FROM app_permissions p JOIN groups g ON g.id = p.group_id \
+             LEFT JOIN app_permission_environments e ON e.permission_id = p.id \
+             WHERE p.group_id IN ({USER_GROUPS}){only_app} ORDER BY g.name_key, p.created_at, p.id"
         );
         let mut q = sqlx::query(&sql).bind(user.role.as_str()).bind(&user.id);
         for a in apps.unwrap_or_default() {
             q = q.bind(a);
         }
         let rows = q.fetch_all(&db.pool).await?;
-        // A permission's rows are consecutive: its environments times the
-        // apps it lists.
         let mut grants: Vec<Grant> = Vec::new();
-        let mut lists: Vec<Vec<String>> = Vec::new();
         for r in &rows {
             let id: String = r.get("id");
             if grants.last().map(|g| g.permission_id != id).unwrap_or(true) {
@@ -128,35 +131,49 @@ impl UserGrants {
                     permission_id: id,
                     group_name: r.get("group_name"),
                     all_apps: r.get::<i64, _>("all_apps") != 0,
-                    access: if r.get::<String, _>("access") == "edit" {
-                        Level::Edit
-                    } else {
-                        Level::View
-                    },
+                    access: stored_level(&r.get::<String, _>("access"))?,
                     environments: Vec::new(),
                     hide_from_dashboard: r.get::<i64, _>("hide_from_dashboard") != 0,
                 });
-                lists.push(Vec::new());
             }
-            let grant = grants.last_mut().expect("pushed above");
             if let Some(e) = r.get::<Option<String>, _>("environment") {
-                if !grant.environments.contains(&e) {
-                    grant.environments.push(e);
-                }
-            }
-            let list = lists.last_mut().expect("pushed above");
-            if let Some(a) = r.get::<Option<String>, _>("app_id") {
-                if !list.contains(&a) {
-                    list.push(a);
-                }
+                grants
+                    .last_mut()
+                    .expect("pushed above")
+                    .environments
+                    .push(e);
             }
         }
+        let only_app = match &marks {
+            Some(m) => format!(" AND pa.app_id IN ({m})"),
+            None => String::new(),
+        };
+        let sql = format!(
+            "SELECT pa.permission_id, pa.app_id FROM app_permission_apps pa \
+             JOIN app_permissions p ON p.id = pa.permission_id \
+             WHERE p.group_id IN ({USER_GROUPS}){only_app}"
+        );
+        let mut q = sqlx::query(&sql).bind(user.role.as_str()).bind(&user.id);
+        for a in apps.unwrap_or_default() {
+            q = q.bind(a);
+        }
+        let listed = if marks.as_ref().is_some_and(|m| m.is_empty()) {
+            Vec::new()
+        } else {
+            q.fetch_all(&db.pool).await?
+        };
+        let by_id: HashMap<&str, &Grant> = grants
+            .iter()
+            .map(|g| (g.permission_id.as_str(), g))
+            .collect();
         let mut by_app: HashMap<String, Vec<Grant>> = HashMap::new();
-        for (g, list) in grants.iter().zip(&lists) {
-            if !g.all_apps {
-                for a in list {
-                    by_app.entry(a.clone()).or_default().push(g.clone());
-                }
+        for r in &listed {
+            let pid: String = r.get("permission_id");
+            if let Some(g) = by_id.get(pid.as_str()) {
+                by_app
+                    .entry(r.get("app_id"))
+                    .or_default()
+                    .push((*g).clone());
             }
         }
         let all_apps = grants.iter().filter(|g| g.all_apps).cloned().collect();

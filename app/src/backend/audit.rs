@@ -147,17 +147,25 @@ pub async fn list(db: &Db, actor: &User, filter: AuditFilter) -> AppResult<Audit
     .await?;
     let mut entries: Vec<AuditEntry> = rows
         .iter()
-        .map(|r| AuditEntry {
-            id: r.get::<i64, _>("id").to_string(),
-            app_id: r.get("app_id"),
-            at: r.get("at"),
-            actor: r.get("actor"),
-            action: r.get("action"),
-            target: r.get("target"),
-            details: serde_json::from_str(&r.get::<String, _>("details"))
-                .unwrap_or(serde_json::Value::Null),
+        .map(|r| {
+            let id = r.get::<i64, _>("id");
+            // Details are written as JSON by `record`; anything else is a
+            // corrupt row.
+            let details = serde_json::from_str(&r.get::<String, _>("details")).map_err(|e| {
+                tracing::error!(audit_id = id, error = %e, "audit details are not JSON");
+                AppError::internal()
+            })?;
+            Ok(AuditEntry {
+                id: id.to_string(),
+                app_id: r.get("app_id"),
+                at: r.get("at"),
+                actor: r.get("actor"),
+                action: r.get("action"),
+                target: r.get("target"),
+                details,
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     let next = if entries.len() as i64 > limit {
         entries.truncate(limit as usize);
         entries.last().map(|e| e.id.clone())

@@ -1,6 +1,6 @@
 //! Groups, their members, flags and app permissions (SPEC P2–P5; admin
 //! only, P9). The end-user rules are decided by `domain::group`.
-use super::access::{flags_of_row, FLAG_COLUMNS};
+use super::access::{flags_of_row, stored_level, FLAG_COLUMNS};
 use super::audit;
 use super::db::{is_unique_violation, Backend, Db, Tx};
 use super::users::require_admin;
@@ -241,7 +241,7 @@ async fn load(db: &Db, only: Option<&str>) -> AppResult<Vec<GroupView>> {
             .or_default()
             .push(PermissionView {
                 apps,
-                access: access_of(&r.get::<String, _>("access")),
+                access: stored_level(&r.get::<String, _>("access"))?,
                 environments,
                 hide_from_dashboard: r.get::<i64, _>("hide_from_dashboard") != 0,
                 id,
@@ -266,14 +266,6 @@ async fn load(db: &Db, only: Option<&str>) -> AppResult<Vec<GroupView>> {
             }
         })
         .collect())
-}
-
-fn access_of(raw: &str) -> Level {
-    if raw == "edit" {
-        Level::Edit
-    } else {
-        Level::View
-    }
 }
 
 pub async fn list(db: &Db, admin: &User) -> AppResult<Vec<GroupView>> {

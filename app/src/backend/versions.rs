@@ -269,7 +269,10 @@ pub async fn create(
             AppError::invalid("from_version_id", "This app has no version with that id")
         })?;
     let definition: Value =
-        serde_json::from_str(&from.get::<String, _>("definition")).unwrap_or(Value::Null);
+        serde_json::from_str(&from.get::<String, _>("definition")).map_err(|e| {
+            tracing::error!(from_version_id, error = %e, "a stored definition is not JSON");
+            AppError::internal()
+        })?;
     let v = VersionView {
         id: clock::new_id(),
         app_id: app_id.into(),
