@@ -123,3 +123,21 @@ test('L2 the admin reads the audit log of the lifecycle', async ({ page }) => {
   await expect(page.locator('table.audit tbody tr')).toHaveCount(3);
   await expect(page.locator('table.audit tbody tr').first()).toContainText('version.release');
 });
+
+test('P11 the admin renames the app and makes it public from its settings', async ({ page }, testInfo) => {
+  const name = `Catalog ${testInfo.project.name}`;
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Create app' }).click();
+  await expect(page.getByRole('heading', { name })).toBeVisible();
+  await settled(page, testInfo);
+  const settings = page.locator('.app-settings');
+  await settings.getByLabel('Name').fill(`${name} renamed`);
+  await settings.getByLabel('Slug').fill(`catalog-${testInfo.project.name}-renamed`);
+  await settings.getByRole('button', { name: 'Rename app' }).click();
+  await expect(page.getByRole('heading', { name: `${name} renamed` })).toBeVisible();
+  await settled(page, testInfo);
+  await expect(page.locator('.app-settings .visibility')).toHaveText('Private: end users sign in to open the released app.');
+  await page.locator('.app-settings').getByRole('button', { name: 'Make public' }).click();
+  await expect(page.locator('.app-settings .visibility')).toHaveText('Public: end users open the released app without signing in.');
+  await expect(page.locator('.app-settings').getByRole('button', { name: 'Make private' })).toBeEnabled();
+});

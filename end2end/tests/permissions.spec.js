@@ -127,6 +127,12 @@ test('P7 P8 the builder restricted to staging sees what the model says', async (
   const v1 = row(page, 'v1');
   await expect(v1.getByRole('button', { name: 'Release' })).toBeDisabled();
   await expect(v1.getByRole('button', { name: 'Release' })).toHaveAttribute('title', 'You do not have edit access in production');
+  // P11: changes to the whole app need edit in every environment.
+  const settings = page.locator('.app-settings');
+  for (const name of ['Rename app', 'Make public', 'Delete app']) {
+    await expect(settings.getByRole('button', { name })).toBeDisabled();
+    await expect(settings.getByRole('button', { name })).toHaveAttribute('title', 'You do not have edit access in development');
+  }
   // Development itself is refused, with the reason.
   await page.goto(page.url().replace(/\?.*$/, '') + '?env=development');
   await expect(page.locator('.error-page')).toContainText('You do not have access to development');
