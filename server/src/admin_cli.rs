@@ -2,7 +2,7 @@
 //! against the database of `DATABASE_URL` (or the default SQLite file),
 //! through the same service functions and audit as everything else.
 use crate::config::Settings;
-use app::backend::{users, Db};
+use app::backend::users;
 use std::io::Read;
 
 pub const USAGE: &str = "usage:
@@ -19,7 +19,7 @@ pub async fn run(settings: &Settings, args: &[String]) -> i32 {
             return 2;
         }
     };
-    let db = match open(settings).await {
+    let db = match crate::open_database(settings).await {
         Ok(db) => db,
         Err(e) => {
             eprintln!("stagecraft: {e}");
@@ -56,22 +56,4 @@ pub async fn run(settings: &Settings, args: &[String]) -> i32 {
             1
         }
     }
-}
-
-async fn open(settings: &Settings) -> Result<Db, String> {
-    if settings.database_url().starts_with("sqlite:") {
-        std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
-            format!(
-                "cannot create data folder {}: {e}",
-                settings.data_dir.display()
-            )
-        })?;
-    }
-    let db = Db::connect(settings.database_url())
-        .await
-        .map_err(|e| format!("cannot open the database: {e}"))?;
-    db.migrate()
-        .await
-        .map_err(|e| format!("migrations failed: {e}"))?;
-    Ok(db)
 }

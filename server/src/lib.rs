@@ -20,8 +20,10 @@ use state::AppState;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-/// Connects, migrates and builds the whole router for `settings`.
-pub async fn build(settings: &Settings) -> Result<Router, String> {
+/// Opens the database of `settings` (creating the data folder for the
+/// SQLite default) and brings it up to date: for serving and for the admin
+/// commands alike.
+pub async fn open_database(settings: &Settings) -> Result<Db, String> {
     if settings.database_url().starts_with("sqlite:") {
         std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
             format!(
@@ -37,6 +39,12 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
     db.migrate()
         .await
         .map_err(|e| format!("migrations failed: {e}"))?;
+    Ok(db)
+}
+
+/// Connects, migrates and builds the whole router for `settings`.
+pub async fn build(settings: &Settings) -> Result<Router, String> {
+    let db = open_database(settings).await?;
     let store = sessions::Store::new(db.clone(), time::Duration::hours(settings.session_hours));
     store.spawn_cleanup();
     tokio::task::spawn_blocking(passwords::warm_up);

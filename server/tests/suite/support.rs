@@ -157,13 +157,7 @@ pub async fn spawn_app_configured(
         trusted_proxies: app::domain::network::TrustedProxies::parse(trusted_proxies).unwrap(),
         clock: clock.clone(),
     };
-    let router = server::build(&settings).await.expect("server builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, router, async {
-        let _ = rx.await;
-    }));
+    let (base, tx) = serve(&settings).await;
     let db = app::backend::Db::connect(&database_url).await.unwrap();
     TestApp {
         base,
@@ -225,6 +219,19 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// Builds the server for `settings` and serves it on a free port until the
+/// sender is dropped or used; answers its base URL.
+async fn serve(settings: &Settings) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let router = server::build(settings).await.expect("server builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, router, async {
+        let _ = rx.await;
+    }));
+    (base, tx)
+}
+
 /// A second server on the same database, as a load balancer would put
 /// beside the first; it stops when the answer is dropped.
 pub struct Instance {
@@ -250,13 +257,7 @@ impl TestApp {
             trusted_proxies: Default::default(),
             clock: Default::default(),
         };
-        let router = server::build(&settings).await.expect("server builds");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(server::serve(listener, router, async {
-            let _ = rx.await;
-        }));
+        let (base, tx) = serve(&settings).await;
         Instance {
             base,
             _shutdown: tx,
