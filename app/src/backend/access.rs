@@ -241,19 +241,21 @@ const GRANTS_SOMETHING: &str = "(NOT EXISTS (SELECT 1 FROM app_permission_enviro
      OR EXISTS (SELECT 1 FROM app_permission_environments pe WHERE pe.permission_id = p.id \
                 AND (pe.environment = 'released' OR pe.environment IN (SELECT name FROM environments))))";
 
-/// The four values `dashboard_condition` binds, in order.
-pub(super) fn dashboard_binds(user: &User) -> (String, String, i64, String) {
+/// Binds the four values `dashboard_condition` reads, `$1` to `$4`.
+pub(super) fn bind_dashboard<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    user: &User,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    // A creator sees their app while admin or builder (P6); '' matches no app.
     let creator = if user.role == Role::EndUser {
         String::new()
     } else {
         user.id.clone()
     };
-    (
-        user.role.as_str().to_string(),
-        user.id.clone(),
-        (user.role == Role::Admin) as i64,
-        creator,
-    )
+    q.bind(user.role.as_str().to_string())
+        .bind(user.id.clone())
+        .bind((user.role == Role::Admin) as i64)
+        .bind(creator)
 }
 
 /// Explains a user's access to an app to an admin.

@@ -1,6 +1,6 @@
 //! Apps (SPEC A1, A2): create with their first version, list, read,
 //! change, delete. Access is decided by `domain::access`.
-use super::access::{dashboard_binds, dashboard_condition, flags_of, of_app, UserGrants};
+use super::access::{bind_dashboard, dashboard_condition, flags_of, of_app, UserGrants};
 use super::audit;
 use super::db::{unique_violation_on, Backend, Db, Tx};
 use super::{clock, environments};
@@ -116,7 +116,6 @@ async fn list_page(
     with_versions: bool,
 ) -> AppResult<Listed> {
     let condition = dashboard_condition();
-    let (role, id, admin, creator) = dashboard_binds(user);
     // One row more than the page tells whether another page follows,
     // without counting every visible app.
     let (limit, tail) = match &paging {
@@ -143,11 +142,7 @@ async fn list_page(
     } else {
         page
     };
-    let mut q = sqlx::query(&sql)
-        .bind(&role)
-        .bind(&id)
-        .bind(admin)
-        .bind(&creator);
+    let mut q = bind_dashboard(sqlx::query(&sql), user);
     q = match &paging {
         Paging::Offset { offset, .. } => q.bind(limit + 1).bind(*offset),
         Paging::After { after: None, .. } => q.bind(limit + 1),
@@ -199,44 +194,33 @@ async fn list_page(
 }
 
 /// `GET /apps`: how many apps a page holds unless `limit` says, and at most.
-pub const LIST_DEFAULT: i64 = 100;
-pub const LIST_MAX: i64 = 500;
-
 /// `GET /apps`: one page of the apps the caller sees on the dashboard, by
 /// name: the first, or the one after the app `after` (an app of an earlier
 /// page). A full page means there may be more.
 pub async fn list(
     db: &Db,
     user: &User,
-    limit: Option<i64>,
+    limit: Option<&str>,
     after: Option<&str>,
 ) -> AppResult<Vec<AppView>> {
-    let limit = limit.unwrap_or(LIST_DEFAULT);
-    if !(1..=LIST_MAX).contains(&limit) {
-        return Err(AppError::invalid(
-            "limit",
-            format!("limit must be between 1 and {LIST_MAX}"),
-        ));
-    }
+    let limit = crate::domain::paging::limit(limit)?;
     let envs = environments::list(db).await?;
     let after = match after {
         None => None,
         Some(app_id) => {
             // Only an app the caller is shown can mark a place in their
             // list; any other id is unknown to them.
-            let (role, id, admin, creator) = dashboard_binds(user);
-            let row = sqlx::query(&format!(
+            let sql = format!(
                 "SELECT a.name_key FROM apps a WHERE {} AND a.id = $5",
                 dashboard_condition()
-            ))
-            .bind(&role)
-            .bind(&id)
-            .bind(admin)
-            .bind(&creator)
-            .bind(app_id)
-            .fetch_optional(&db.pool)
-            .await?
-            .ok_or_else(|| AppError::invalid("after", "after must be the id of an app you see"))?;
+            );
+            let row = bind_dashboard(sqlx::query(&sql), user)
+                .bind(app_id)
+                .fetch_optional(&db.pool)
+                .await?
+                .ok_or_else(|| {
+                    AppError::invalid("after", "after must be the id of an app you see")
+                })?;
             Some((row.get::<String, _>("name_key"), app_id.to_string()))
         }
     };

@@ -3,6 +3,7 @@
 use super::clock;
 use super::db::{Db, Tx};
 pub use crate::domain::audit::{AuditEntry, AuditPage};
+use crate::domain::paging;
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
 use sqlx::Row;
@@ -102,14 +103,6 @@ pub fn parse_time(field: &str, raw: &str, datetime_local: bool) -> AppResult<Str
     })
 }
 
-fn whole_number(field: &str, raw: Option<&str>) -> AppResult<Option<i64>> {
-    raw.map(|v| {
-        v.parse::<i64>()
-            .map_err(|_| AppError::invalid(field, format!("{field} must be a whole number")))
-    })
-    .transpose()
-}
-
 /// Newest first, `limit` 1..=500 (default 100); `next` is the `before` of the
 /// following page. `from` is inclusive, `to` exclusive.
 pub async fn list(db: &Db, actor: &User, filter: AuditFilter) -> AppResult<AuditPage> {
@@ -121,14 +114,8 @@ pub async fn list(db: &Db, actor: &User, filter: AuditFilter) -> AppResult<Audit
     };
     let from = when("from", &filter.from)?;
     let to = when("to", &filter.to)?;
-    let before = whole_number("before", filter.before.as_deref())?;
-    let limit = whole_number("limit", filter.limit.as_deref())?.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(AppError::invalid(
-            "limit",
-            "limit must be between 1 and 500",
-        ));
-    }
+    let before = paging::whole_number("before", filter.before.as_deref())?;
+    let limit = paging::limit(filter.limit.as_deref())?;
     let rows = sqlx::query(
         "SELECT id, at, actor, action, target, app_id, details FROM audit_log \
          WHERE ($1 IS NULL OR actor_id = $1) AND ($2 IS NULL OR action = $2) \

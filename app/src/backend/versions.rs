@@ -306,6 +306,25 @@ pub async fn create(
 /// development (V3); otherwise the change is a conflict.
 const STILL_EDITABLE: &str = "status = 'draft' AND environment = 'development'";
 
+/// `version.update` (L1): the name, the description or the definition.
+async fn record_update(
+    tx: &mut Tx,
+    user: &User,
+    app_id: &str,
+    version_id: &str,
+    details: Value,
+) -> AppResult<()> {
+    audit::record(
+        tx,
+        user.into(),
+        "version.update",
+        &format!("version:{version_id}"),
+        Some(app_id),
+        details,
+    )
+    .await
+}
+
 /// V3: rename and describe a draft in development. The permission answers
 /// before the input is parsed (403 before 422), so the input arrives
 /// unparsed; then the version is locked and re-read, its state checked on
@@ -381,15 +400,7 @@ pub async fn update(
             "Only draft versions in development can be renamed",
         ));
     }
-    audit::record(
-        &mut tx,
-        user.into(),
-        "version.update",
-        &format!("version:{version_id}"),
-        Some(app_id),
-        details.into(),
-    )
-    .await?;
+    record_update(&mut tx, user, app_id, version_id, details.into()).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -433,12 +444,11 @@ pub async fn put_definition(
             "This version changed since you opened it (or was saved); reload it and apply your change again",
         ));
     }
-    audit::record(
+    record_update(
         &mut tx,
-        user.into(),
-        "version.update",
-        &format!("version:{version_id}"),
-        Some(app_id),
+        user,
+        app_id,
+        version_id,
         json!({ "definition": { "revision": revision + 1 } }),
     )
     .await?;

@@ -7,5 +7,6 @@ pub mod environment;
 pub mod group;
 pub mod lifecycle;
 pub mod network;
+pub mod paging;
 pub mod sign_in;
 pub mod user;
