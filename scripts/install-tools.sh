@@ -17,6 +17,7 @@ has_bindgen() { wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERS
 # Debian's binaryen (wasm-opt 108) breaks hydration of today's rustc output.
 has_wasm_opt() { wasm-opt --version 2>/dev/null | grep -Eq 'version (1(1[6-9]|[2-9][0-9])|[2-9][0-9][0-9])'; }
 has_chromium() { command -v chromium >/dev/null 2>&1; }
+has_jq() { command -v jq >/dev/null 2>&1; }
 has_node_modules() { [ -d end2end/node_modules/@playwright/test ] && [ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ]; }
 
 missing=()
@@ -24,6 +25,7 @@ has_leptos || missing+=("cargo-leptos $LEPTOS_VERSION (about 8 minutes)")
 has_bindgen || missing+=("wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes)")
 has_wasm_opt || missing+=("wasm-opt: binaryen 132 from npm (seconds)")
 has_chromium || missing+=("Debian's chromium for the browser tests (about 1 minute)")
+has_jq || missing+=("jq, which the pipeline example uses (seconds)")
 has_node_modules || missing+=("npm packages of end2end/ (under a minute)")
 
 if [ ${#missing[@]} -eq 0 ]; then
@@ -60,6 +62,12 @@ if ! has_chromium; then
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium
+fi
+if ! has_jq; then
+  step "Installing jq (Debian)"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get install -y -q jq || { $SUDO apt-get update -q && $SUDO apt-get install -y -q jq; }
 fi
 if ! has_node_modules; then
   step "Installing the npm packages of end2end/"

@@ -28,7 +28,9 @@ cargo leptos build --release
 
 echo
 echo "==> Server tests (domain, HTTP on SQLite and PostgreSQL)"
-cargo leptos test --release
+mkdir -p .test-data
+: >.test-data/server-test-errors.log
+STAGECRAFT_TEST_ERRORS=.test-data/server-test-errors.log cargo leptos test --release
 
 echo
 echo "==> Browser tests (Chromium, JavaScript on and off)"
@@ -38,6 +40,10 @@ rm -rf .test-data/e2e
 echo
 echo "==> Checking the browser-test server logs for secrets"
 bash end2end/check-logs.sh .test-data/e2e
+
+echo
+echo "==> Checking every server log of the run for errors nobody expected"
+bash scripts/check-errors.sh .test-data/server-test-errors.log .test-data/e2e/*.log
 
 echo
 echo "All tests passed in $(( $(date +%s) - started )) s."

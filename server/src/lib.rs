@@ -6,9 +6,11 @@ pub mod client_address;
 pub mod config;
 pub mod origin;
 pub mod rest;
+pub mod server_fn_status;
 pub mod sessions;
 pub mod state;
 pub mod telemetry;
+pub mod token_form;
 
 use app::backend::{passwords, Db};
 use app::{shell, App};
@@ -74,7 +76,10 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
         )));
 
     let routes = generate_route_list(App);
-    let context = move || provide_context(db.clone());
+    let context = {
+        let db = db.clone();
+        move || provide_context(db.clone())
+    };
     let public_origin = settings.public_url.as_deref().and_then(origin::origin_of);
 
     let router = Router::new()
@@ -83,8 +88,20 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
+        .route(
+            app::ui::tokens::TOKENS_PATH,
+            axum::routing::post({
+                let (db, options) = (db.clone(), leptos_options.clone());
+                move |req: axum::extract::Request| {
+                    token_form::create(db.clone(), options.clone(), req)
+                }
+            }),
+        )
         .fallback(not_found(context, leptos_options.clone()))
         .with_state(state)
+        .layer(axum::middleware::from_fn(
+            server_fn_status::use_error_status,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             public_origin,
             origin::refuse_cross_origin,

@@ -1,5 +1,12 @@
 //! Apps and versions for the builder's pages.
+#[cfg(feature = "ssr")]
+use crate::domain::app::{
+    AppChangeInput, DefinitionInput, NewAppInput, NewVersionInput, PromoteInput, ReleaseInput,
+    VersionChangeInput,
+};
 use crate::domain::app::{AppPage, AppView, Dashboard, VersionView};
+#[cfg(feature = "ssr")]
+use crate::domain::input::Input;
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -12,38 +19,27 @@ pub async fn load_dashboard(page: i64) -> Result<Dashboard, AppError> {
 #[server(endpoint = "create_app")]
 pub async fn create_app(name: String, slug: Option<String>) -> Result<AppView, AppError> {
     let (db, user) = super::context::user().await?;
+    // The form's slug field left empty asks for one derived from the name.
     let slug = slug.filter(|s| !s.trim().is_empty());
-    let (app, _) = crate::backend::apps::create(&db, &user, Ok(&name), Ok(slug.as_deref())).await?;
+    let input = Input::typed(NewAppInput { name, slug });
+    let (app, _) = crate::backend::apps::create(&db, &user, input).await?;
     super::context::redirect(&format!("/build/{}", app.id));
     Ok(app)
 }
 
 /// Renames the app or changes its slug (the app page's settings form
-/// sends both), or makes it public or private (`public`: "true" or
-/// "false"); a field left out is not changed (P11).
+/// sends both), or makes it public or private; a field left out is not
+/// changed (P11).
 #[server(endpoint = "update_app")]
 pub async fn update_app(
     app_id: String,
     name: Option<String>,
     slug: Option<String>,
-    public: Option<String>,
+    public: Option<bool>,
 ) -> Result<AppView, AppError> {
     let (db, user) = super::context::user().await?;
-    let public = match public.as_deref().map(str::trim) {
-        None => Ok(None),
-        Some("true") => Ok(Some(true)),
-        Some("false") => Ok(Some(false)),
-        Some(_) => Err(AppError::invalid("public", "public must be true or false")),
-    };
-    crate::backend::apps::update(
-        &db,
-        &user,
-        &app_id,
-        Ok(name.as_deref()),
-        Ok(slug.as_deref()),
-        public,
-    )
-    .await
+    let change = Input::typed(AppChangeInput { name, slug, public });
+    crate::backend::apps::update(&db, &user, &app_id, change).await
 }
 
 /// Deletes the app (P11) and goes back to the start page.
@@ -78,15 +74,12 @@ pub async fn create_version(
     description: Option<String>,
 ) -> Result<VersionView, AppError> {
     let (db, user) = super::context::user().await?;
-    let v = crate::backend::versions::create(
-        &db,
-        &user,
-        &app_id,
-        &name,
-        &from_version_id,
-        description.as_deref(),
-    )
-    .await?;
+    let input = Input::typed(NewVersionInput {
+        name,
+        from_version_id,
+        description,
+    });
+    let v = crate::backend::versions::create(&db, &user, &app_id, input).await?;
     super::context::redirect(&format!("/build/{app_id}/versions/{}", v.id));
     Ok(v)
 }
@@ -99,15 +92,8 @@ pub async fn update_version(
     description: Option<String>,
 ) -> Result<VersionView, AppError> {
     let (db, user) = super::context::user().await?;
-    crate::backend::versions::update(
-        &db,
-        &user,
-        &app_id,
-        &version_id,
-        Ok(name.as_deref()),
-        Ok(description.as_deref()),
-    )
-    .await
+    let change = Input::typed(VersionChangeInput { name, description });
+    crate::backend::versions::update(&db, &user, &app_id, &version_id, change).await
 }
 
 /// The definition as the text area sends it: JSON text and the revision it
@@ -117,26 +103,16 @@ pub async fn put_definition(
     app_id: String,
     version_id: String,
     definition: String,
-    revision: String,
+    revision: i64,
 ) -> Result<VersionView, AppError> {
     let (db, user) = super::context::user().await?;
     // Text that is not JSON reaches the service as no definition, which it
     // refuses (422 `definition`) after the permission and state checks.
-    let parsed: Option<serde_json::Value> = serde_json::from_str(&definition).ok();
-    let revision = revision
-        .trim()
-        .parse::<i64>()
-        .map(Some)
-        .map_err(|_| AppError::invalid("revision", "revision must be a whole number"));
-    crate::backend::versions::put_definition(
-        &db,
-        &user,
-        &app_id,
-        &version_id,
-        parsed.as_ref(),
-        revision,
-    )
-    .await
+    let input = Input::typed(DefinitionInput {
+        definition: serde_json::from_str(&definition).ok(),
+        revision: Some(revision),
+    });
+    crate::backend::versions::put_definition(&db, &user, &app_id, &version_id, input).await
 }
 
 #[server(endpoint = "save_version")]
@@ -158,9 +134,11 @@ pub async fn promote_version(
     from: String,
 ) -> Result<VersionView, AppError> {
     let (db, user) = super::context::user().await?;
+    let input = Input::typed(PromoteInput {
+        from: Some(from.clone()),
+    });
     let (v, followable) =
-        crate::backend::versions::promote(&db, &user, &app_id, &version_id, Ok(Some(&from)))
-            .await?;
+        crate::backend::versions::promote(&db, &user, &app_id, &version_id, input).await?;
     // A builder restricted to staging stays on staging.
     let env = if followable { &v.environment } else { &from };
     super::context::redirect(&format!("/build/{app_id}?env={env}"));
@@ -174,8 +152,8 @@ pub async fn release_version(
     note: Option<String>,
 ) -> Result<(), AppError> {
     let (db, user) = super::context::user().await?;
-    crate::backend::versions::release(&db, &user, &app_id, &version_id, Ok(note.as_deref()))
-        .await?;
+    let input = Input::typed(ReleaseInput { note });
+    crate::backend::versions::release(&db, &user, &app_id, &version_id, input).await?;
     super::context::redirect(&format!("/build/{app_id}?env=production"));
     Ok(())
 }

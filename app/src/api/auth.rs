@@ -34,9 +34,15 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
 pub async fn setup(name: String, email: String, password: String) -> Result<User, AppError> {
     use super::context;
     use crate::backend::{auth, session};
-    use crate::domain::user::NewAdmin;
+    use crate::domain::input::Input;
+    use crate::domain::user::SetupInput;
     let db = context::db()?;
-    let user = auth::setup(&db, NewAdmin::parse(&name, &email, &password)?).await?;
+    let input = Input::typed(SetupInput {
+        name,
+        email,
+        password,
+    });
+    let user = auth::setup(&db, input).await?;
     session::begin(&context::session().await?, &user).await?;
     context::redirect("/");
     Ok(user)
@@ -46,8 +52,11 @@ pub async fn setup(name: String, email: String, password: String) -> Result<User
 pub async fn login(email: String, password: String) -> Result<User, AppError> {
     use super::context;
     use crate::backend::{auth, session};
+    use crate::domain::input::Input;
+    use crate::domain::user::LoginInput;
     let db = context::db()?;
-    let user = auth::sign_in(&db, &email, &password, &context::client_address().await?).await?;
+    let input = Input::typed(LoginInput { email, password });
+    let user = auth::sign_in(&db, input, &context::client_address().await?).await?;
     session::begin(&context::session().await?, &user).await?;
     context::redirect("/");
     Ok(user)

@@ -1,6 +1,10 @@
 //! Groups, members, permissions and the access explanation for the admin
 //! pages. Forms send checked boxes as `name[]` lists.
 use crate::domain::group::{Choices, GroupPage, GroupView};
+#[cfg(feature = "ssr")]
+use crate::domain::group::{GroupChangeInput, NewGroupInput};
+#[cfg(feature = "ssr")]
+use crate::domain::input::Input;
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -19,7 +23,8 @@ pub async fn load_group(id: String) -> Result<GroupPage, AppError> {
 #[server(endpoint = "create_group")]
 pub async fn create_group(name: String) -> Result<GroupView, AppError> {
     let (db, admin) = super::context::user().await?;
-    let g = crate::backend::groups::create(&db, &admin, Ok(&name)).await?;
+    let input = Input::typed(NewGroupInput { name });
+    let g = crate::backend::groups::create(&db, &admin, input).await?;
     super::context::redirect(&format!("/admin/groups/{}", g.id));
     Ok(g)
 }
@@ -27,7 +32,11 @@ pub async fn create_group(name: String) -> Result<GroupView, AppError> {
 #[server(endpoint = "rename_group")]
 pub async fn rename_group(id: String, name: String) -> Result<GroupView, AppError> {
     let (db, admin) = super::context::user().await?;
-    crate::backend::groups::update(&db, &admin, &id, Ok(Some(&name)), Ok(None)).await
+    let change = Input::typed(GroupChangeInput {
+        name: Some(name),
+        flags: None,
+    });
+    crate::backend::groups::update(&db, &admin, &id, change).await
 }
 
 /// The flags form sends the names of the checked flags; the rest go off.
@@ -37,22 +46,20 @@ pub async fn set_group_flags(
     flags: Option<Vec<String>>,
 ) -> Result<GroupView, AppError> {
     use crate::domain::access::Flag;
-    use crate::domain::group::FlagsChange;
     let (db, admin) = super::context::user().await?;
     // The check-boxes of the form: each flag ticked is on, the rest off;
     // a name that is no flag is refused by the parse.
     let on = flags.unwrap_or_default();
-    let mut pairs: Vec<(String, bool)> = Flag::ALL
+    let mut set: std::collections::BTreeMap<String, bool> = Flag::ALL
         .iter()
         .map(|f| (f.name().to_string(), on.iter().any(|n| n == f.name())))
         .collect();
-    pairs.extend(
-        on.iter()
-            .filter(|n| Flag::parse(n).is_none())
-            .map(|n| (n.clone(), true)),
-    );
-    let change = FlagsChange::parse(pairs).map(Some);
-    crate::backend::groups::update(&db, &admin, &id, Ok(None), change).await
+    set.extend(on.into_iter().map(|n| (n, true)));
+    let change = Input::typed(GroupChangeInput {
+        name: None,
+        flags: Some(set),
+    });
+    crate::backend::groups::update(&db, &admin, &id, change).await
 }
 
 #[server(endpoint = "delete_group")]
@@ -84,8 +91,7 @@ pub async fn add_app_permission(
     environments: Option<Vec<String>>,
     hide_from_dashboard: Option<String>,
 ) -> Result<crate::domain::group::PermissionView, AppError> {
-    use crate::backend::groups::PermissionInput;
-    use crate::domain::group::Apps;
+    use crate::domain::group::{Apps, PermissionInput};
     let (db, admin) = super::context::user().await?;
     let apps = match apps.as_str() {
         "all" => Some(Apps::All),
@@ -94,10 +100,10 @@ pub async fn add_app_permission(
     let input = PermissionInput {
         apps,
         access: Some(access),
-        environments: environments.unwrap_or_default(),
-        hide_from_dashboard: hide_from_dashboard.is_some(),
+        environments,
+        hide_from_dashboard: Some(hide_from_dashboard.is_some()),
     };
-    crate::backend::groups::add_permission(&db, &admin, &id, Ok(input)).await
+    crate::backend::groups::add_permission(&db, &admin, &id, Input::typed(input)).await
 }
 
 #[server(endpoint = "remove_app_permission")]

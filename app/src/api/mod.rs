@@ -4,6 +4,7 @@ pub mod apps;
 pub mod auth;
 pub mod environments;
 pub mod groups;
+pub mod tokens;
 pub mod users;
 
 #[cfg(feature = "ssr")]

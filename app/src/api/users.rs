@@ -1,5 +1,9 @@
 //! User administration for the users page.
+#[cfg(feature = "ssr")]
+use crate::domain::input::Input;
 use crate::domain::user::User;
+#[cfg(feature = "ssr")]
+use crate::domain::user::{NewUserInput, UserChangeInput};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -17,24 +21,24 @@ pub async fn create_user(
     role: String,
 ) -> Result<User, AppError> {
     let (db, actor) = super::context::user().await?;
-    crate::backend::users::create(&db, &actor, &email, &name, &password, &role).await
+    let input = Input::typed(NewUserInput {
+        email,
+        name,
+        password,
+        role,
+    });
+    crate::backend::users::create(&db, &actor, input).await
 }
 
-/// One form per change on the page, so each field is optional; `active` is
-/// "true" or "false" as a form sends it.
+/// One form per change on the page, so each field is optional.
 #[server(endpoint = "update_user")]
 pub async fn update_user(
     id: String,
     name: Option<String>,
     role: Option<String>,
-    active: Option<String>,
+    active: Option<bool>,
 ) -> Result<User, AppError> {
     let (db, actor) = super::context::user().await?;
-    let active = match active.as_deref() {
-        None => None,
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        Some(_) => return Err(AppError::invalid("active", "active must be true or false")),
-    };
-    crate::backend::users::update(&db, &actor, &id, name.as_deref(), role.as_deref(), active).await
+    let change = Input::typed(UserChangeInput { name, role, active });
+    crate::backend::users::update(&db, &actor, &id, change).await
 }

@@ -5,11 +5,13 @@ use super::audit;
 use super::db::{unique_violation_on, Backend, Db, Tx};
 use super::{clock, environments};
 use crate::domain::access::{Access, AppChange, Flags, Level};
-use crate::domain::app::{AccessView, AppView, Dashboard, DashboardApp, VersionView};
-use crate::domain::environment::Environment;
-use crate::domain::lifecycle::{
-    listed_in_any, AppName, Slug, VersionAction, VersionStatus, DEVELOPMENT,
+use crate::domain::app::{
+    AccessView, AppChangeInput, AppChangeValid, AppView, Dashboard, DashboardApp, NewApp,
+    NewAppInput, VersionView,
 };
+use crate::domain::environment::Environment;
+use crate::domain::input::Input;
+use crate::domain::lifecycle::{listed_in_any, Slug, VersionAction, VersionStatus, DEVELOPMENT};
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
 use serde_json::json;
@@ -244,15 +246,13 @@ async fn slug_taken(tx: &mut Tx, slug: &Slug) -> AppResult<bool> {
 pub async fn create(
     db: &Db,
     user: &User,
-    name: AppResult<&str>,
-    slug: AppResult<Option<&str>>,
+    input: Input<NewAppInput>,
 ) -> AppResult<(AppView, VersionView)> {
     let envs = environments::list(db).await?;
     if let Some(reason) = flags_of(db, user).await?.app_create_denial() {
         return Err(AppError::forbidden(reason));
     }
-    let name = AppName::parse(name?)?;
-    let given = slug?.map(Slug::parse).transpose()?;
+    let NewApp { name, slug: given } = input.parse()?;
     let derived = given.is_none();
     let mut tx = db.begin().await?;
     let slug = match given {
@@ -412,14 +412,12 @@ pub async fn update(
     db: &Db,
     user: &User,
     app_id: &str,
-    name: AppResult<Option<&str>>,
-    slug: AppResult<Option<&str>>,
-    public: AppResult<Option<bool>>,
+    change: Input<AppChangeInput>,
 ) -> AppResult<AppView> {
     let found = find(db, user, app_id).await?;
-    let sent_name = !matches!(name, Ok(None));
-    let sent_slug = !matches!(slug, Ok(None));
-    let sent_public = !matches!(public, Ok(None));
+    let sent_name = change.has("name");
+    let sent_slug = change.has("slug");
+    let sent_public = change.has("public");
     if sent_name || sent_slug {
         require_app_wide(&found, AppChange::Rename)?;
     }
@@ -431,9 +429,7 @@ pub async fn update(
             "You do not have edit access to this app",
         ));
     }
-    let name = name?.map(AppName::parse).transpose()?;
-    let slug = slug?.map(Slug::parse).transpose()?;
-    let public = public?;
+    let AppChangeValid { name, slug, public } = change.parse()?;
     let mut tx = db.begin().await?;
     let before = view(
         &lock_row(db, &mut tx, app_id).await?,
@@ -567,6 +563,16 @@ pub const DASHBOARD_PAGE: i64 = 50;
 pub async fn dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard> {
     // Far beyond any real page, and safe from overflow.
     let page = page.clamp(1, 1_000_000);
+    // The most visited page: held in memory until the next change (`cache`).
+    let key = (user.id.clone(), user.role.to_string(), page);
+    let held = db
+        .cache
+        .dashboard(key, read_dashboard(db, user, page))
+        .await?;
+    Ok(Dashboard::clone(&held))
+}
+
+async fn read_dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard> {
     let envs = environments::list(db).await?;
     let Listed {
         apps,

@@ -48,6 +48,12 @@ pub async fn record(
     .bind(details.to_string())
     .execute(&mut **tx)
     .await?;
+    // Every change is audited (L1), so this is the one place that tells the
+    // instances their copies in memory (`cache`) are old. Signing in and out
+    // changes nothing they hold.
+    if !action.starts_with("auth.") || action == "auth.setup" {
+        super::cache::bump(tx).await?;
+    }
     Ok(())
 }
 

@@ -2,8 +2,9 @@
 use super::audit::{self, Actor};
 use super::db::{is_unique_violation, Db};
 use super::{clock, passwords, users};
+use crate::domain::input::Input;
 use crate::domain::sign_in::{self, throttled, BAD_CREDENTIALS, THROTTLED};
-use crate::domain::user::{Email, NewAdmin, Role, User};
+use crate::domain::user::{Credentials, Email, LoginInput, Role, SetupInput, User};
 use crate::error::{AppError, AppResult};
 use serde_json::json;
 use sqlx::Row;
@@ -26,8 +27,9 @@ pub async fn setup_needed(db: &Db) -> AppResult<bool> {
 
 /// Creates the first admin. The single-row `installation` table makes this
 /// happen once even when two requests race: the second insert conflicts.
-pub async fn setup(db: &Db, input: NewAdmin) -> AppResult<User> {
+pub async fn setup(db: &Db, input: Input<SetupInput>) -> AppResult<User> {
     const DONE: &str = "Stagecraft is already set up; sign in instead";
+    let input = input.parse()?;
     if !setup_needed(db).await? {
         return Err(AppError::conflict(DONE));
     }
@@ -65,16 +67,13 @@ pub async fn setup(db: &Db, input: NewAdmin) -> AppResult<User> {
 /// on, records it as a failure. Only then is the password verified; a
 /// success takes its record back. So of 30 parallel guesses at most 5 reach
 /// the password check.
-pub async fn sign_in(db: &Db, email: &str, password: &str, address: &str) -> AppResult<User> {
-    let email = Email::parse(email)?;
-    if password.is_empty() {
-        return Err(AppError::invalid("password", "Password is required"));
-    }
+pub async fn sign_in(db: &Db, input: Input<LoginInput>, address: &str) -> AppResult<User> {
+    let Credentials { email, password } = input.parse()?;
     let attempt = reserve_attempt(db, &email, address).await?;
 
     let found = users::find_credentials(db, &email).await?;
     let stored = found.as_ref().map(|(_, hash)| hash.clone());
-    let ok = passwords::verify(password.into(), stored).await?;
+    let ok = passwords::verify(password.secret(), stored).await?;
     let mut tx = db.begin().await?;
     let result = match found {
         Some((user, _)) if ok && user.active => {

@@ -1,7 +1,9 @@
 //! What rarely changes, held in memory: whether the installation is set up,
-//! the environments, and the groups with their flags and members.
+//! the environments, the groups with their flags and members, and each
+//! user's dashboard pages.
 //!
-//! Every change to them bumps `cache_epoch.n` in its own transaction, and
+//! Every change bumps `cache_epoch.n` in its own transaction (through the
+//! audit entry every change writes, `audit::record`), and
 //! every signed-in request reads that number in the statement that loads
 //! its session (`server::sessions`). A copy is used only while it was made
 //! at the epoch the current request saw, so a change made by any instance
@@ -9,11 +11,13 @@
 //! tables itself. Without an observed epoch (no session), nothing is cached.
 use super::db::Tx;
 use crate::domain::access::GroupFlags;
+use crate::domain::app::Dashboard;
 use crate::domain::environment::Environment;
 use crate::domain::user::User;
 use crate::error::AppResult;
 use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -44,6 +48,16 @@ impl GroupIndex {
 }
 
 type Slot<T> = RwLock<Option<(i64, Arc<T>)>>;
+/// Values by key, all made at one epoch.
+type Keyed<K, T> = RwLock<(i64, HashMap<K, Arc<T>>)>;
+
+/// A dashboard page depends on the user (through their groups, held at the
+/// same epoch), their role and the page number.
+pub type DashboardKey = (String, String, i64);
+
+/// Beyond this many dashboard pages the copies are dropped and made again:
+/// memory stays bounded whatever the number of users.
+const MAX_DASHBOARDS: usize = 2_000;
 
 #[derive(Debug)]
 pub struct Cache {
@@ -51,6 +65,7 @@ pub struct Cache {
     set_up: AtomicBool,
     environments: Slot<Vec<Environment>>,
     groups: Slot<GroupIndex>,
+    dashboards: Keyed<DashboardKey, Dashboard>,
 }
 
 impl Default for Cache {
@@ -60,6 +75,7 @@ impl Default for Cache {
             set_up: AtomicBool::new(false),
             environments: RwLock::new(None),
             groups: RwLock::new(None),
+            dashboards: RwLock::new((UNSEEN, HashMap::new())),
         }
     }
 }
@@ -94,6 +110,27 @@ impl Cache {
         self.get(&self.groups, load).await
     }
 
+    pub async fn dashboard<F>(&self, key: DashboardKey, load: F) -> AppResult<Arc<Dashboard>>
+    where
+        F: Future<Output = AppResult<Dashboard>>,
+    {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        if epoch != UNSEEN {
+            let held = self.dashboards.read().expect("cache lock");
+            if held.0 == epoch {
+                if let Some(value) = held.1.get(&key) {
+                    return Ok(value.clone());
+                }
+            }
+        }
+        let value = Arc::new(load.await?);
+        if epoch != UNSEEN && self.epoch.load(Ordering::Acquire) == epoch {
+            let mut held = self.dashboards.write().expect("cache lock");
+            keep(&mut held, epoch, key, value.clone(), MAX_DASHBOARDS);
+        }
+        Ok(value)
+    }
+
     async fn get<T, F>(&self, slot: &Slot<T>, load: F) -> AppResult<Arc<T>>
     where
         F: Future<Output = AppResult<T>>,
@@ -114,6 +151,24 @@ impl Cache {
         }
         Ok(value)
     }
+}
+
+/// Keeps `value` made at `epoch`, unless copies of a newer epoch are held.
+fn keep<K: Eq + Hash, T>(
+    held: &mut (i64, HashMap<K, Arc<T>>),
+    epoch: i64,
+    key: K,
+    value: Arc<T>,
+    max: usize,
+) {
+    if held.0 > epoch {
+        return;
+    }
+    if held.0 < epoch || held.1.len() >= max {
+        held.1.clear();
+        held.0 = epoch;
+    }
+    held.1.insert(key, value);
 }
 
 /// Tells every instance that what they hold in memory is old; called in

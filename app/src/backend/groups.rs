@@ -8,9 +8,10 @@ use super::{clock, environments};
 use crate::domain::access::{Flag, Level, RELEASED};
 use crate::domain::group::{
     group_change_refusal, group_delete_refusal, membership_refusal, permission_refusal, Apps,
-    Choices, FlagsChange, GroupFacts, GroupKind, GroupName, GroupPage, GroupView, NewPermission,
-    PermissionView,
+    Choices, GroupChange, GroupChangeInput, GroupFacts, GroupKind, GroupPage, GroupView,
+    NewGroupInput, NewPermission, PermissionInput, PermissionView,
 };
+use crate::domain::input::Input;
 use crate::domain::user::{Role, User};
 use crate::error::{AppError, AppResult};
 use serde_json::json;
@@ -280,10 +281,9 @@ pub async fn get(db: &Db, admin: &User, id: &str) -> AppResult<GroupView> {
 
 const DUPLICATE_NAME: &str = "A group with this name already exists";
 
-/// The name arrives unparsed so a non-admin is refused (403) before any 422.
-pub async fn create(db: &Db, admin: &User, name: AppResult<&str>) -> AppResult<GroupView> {
+pub async fn create(db: &Db, admin: &User, input: Input<NewGroupInput>) -> AppResult<GroupView> {
     require_admin(admin)?;
-    let name = GroupName::parse(name?)?;
+    let name = input.parse()?;
     let id = clock::new_id();
     let mut tx = db.begin().await?;
     let inserted =
@@ -307,8 +307,6 @@ pub async fn create(db: &Db, admin: &User, name: AppResult<&str>) -> AppResult<G
         json!({ "name": name.as_str() }),
     )
     .await?;
-    // Groups, flags and members are held in memory by every instance.
-    super::cache::bump(&mut tx).await?;
     tx.commit().await?;
     get(db, admin, &id).await
 }
@@ -318,14 +316,12 @@ pub async fn update(
     db: &Db,
     admin: &User,
     id: &str,
-    name: AppResult<Option<&str>>,
-    flags: AppResult<Option<FlagsChange>>,
+    change: Input<GroupChangeInput>,
 ) -> AppResult<GroupView> {
     require_admin(admin)?;
     let mut tx = db.begin().await?;
     let before = facts(&mut tx, db.backend, id).await?;
-    let name = name?.map(GroupName::parse).transpose()?;
-    let flags = flags?;
+    let GroupChange { name, flags } = change.parse()?;
     let renamed = name.as_ref().is_some_and(|n| n.as_str() != before.name);
     let new_flags = flags.map(|c| c.apply(before.flags));
     if let Some(reason) = group_change_refusal(&before, renamed, new_flags) {
@@ -372,8 +368,6 @@ pub async fn update(
         )
         .await?;
     }
-    // Groups, flags and members are held in memory by every instance.
-    super::cache::bump(&mut tx).await?;
     tx.commit().await?;
     get(db, admin, id).await
 }
@@ -398,8 +392,6 @@ pub async fn delete(db: &Db, admin: &User, id: &str) -> AppResult<()> {
         json!({ "name": g.name }),
     )
     .await?;
-    // Groups, flags and members are held in memory by every instance.
-    super::cache::bump(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -464,30 +456,20 @@ pub async fn set_member(
         )
         .await?;
     }
-    // Groups, flags and members are held in memory by every instance.
-    super::cache::bump(&mut tx).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// The raw fields of `POST /groups/{id}/app-permissions`.
-pub struct PermissionInput {
-    pub apps: Option<Apps>,
-    pub access: Option<String>,
-    pub environments: Vec<String>,
-    pub hide_from_dashboard: bool,
 }
 
 pub async fn add_permission(
     db: &Db,
     admin: &User,
     group_id: &str,
-    input: AppResult<PermissionInput>,
+    input: Input<PermissionInput>,
 ) -> AppResult<PermissionView> {
     require_admin(admin)?;
     let mut tx = db.begin().await?;
     let g = facts(&mut tx, db.backend, group_id).await?;
-    let input = input?;
+    let input = input.read()?;
     // Unknown apps are an `apps` error, named before any later field; the
     // key-share lock keeps a listed app from being deleted meanwhile.
     if let Some(Apps::List(ids)) = &input.apps {
@@ -521,8 +503,8 @@ pub async fn add_permission(
     let p = NewPermission::parse(
         input.apps,
         input.access.as_deref(),
-        input.environments,
-        input.hide_from_dashboard,
+        input.environments.unwrap_or_default(),
+        input.hide_from_dashboard.unwrap_or(false),
         &known,
     )?;
     if let Some(reason) = permission_refusal(&g, p.access) {

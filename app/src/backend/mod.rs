@@ -11,6 +11,7 @@ pub mod environments;
 pub mod groups;
 pub mod passwords;
 pub mod session;
+pub mod tokens;
 pub mod users;
 pub mod versions;
 

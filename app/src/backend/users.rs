@@ -4,7 +4,10 @@ use super::db::{is_unique_violation, Backend, Db, Tx};
 use super::{clock, passwords};
 use crate::domain::access::administer_denied;
 use crate::domain::group::role_change_refusal;
-use crate::domain::user::{user_change_refusal, Email, NewUser, Role, User, UserChange, UserName};
+use crate::domain::input::Input;
+use crate::domain::user::{
+    user_change_refusal, Email, NewUserInput, Role, User, UserChangeInput, UserName,
+};
 use crate::error::{AppError, AppResult};
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -128,16 +131,9 @@ pub async fn list(db: &Db, actor: &User) -> AppResult<Vec<User>> {
 
 /// Creates a user from raw input: the caller's right is checked before the
 /// input, so a non-admin learns nothing about what would be valid.
-pub async fn create(
-    db: &Db,
-    actor: &User,
-    email: &str,
-    name: &str,
-    password: &str,
-    role: &str,
-) -> AppResult<User> {
+pub async fn create(db: &Db, actor: &User, input: Input<NewUserInput>) -> AppResult<User> {
     require_admin(actor)?;
-    let input = NewUser::parse(email, name, password, role)?;
+    let input = input.parse()?;
     let hash = passwords::hash(input.password.secret()).await?;
     let mut tx = db.begin().await?;
     let user = insert(&mut tx, &input.email, &input.name, input.role, &hash).await?;
@@ -158,18 +154,16 @@ pub async fn update(
     db: &Db,
     actor: &User,
     id: &str,
-    name: Option<&str>,
-    role: Option<&str>,
-    active: Option<bool>,
+    change: Input<UserChangeInput>,
 ) -> AppResult<User> {
     require_admin(actor)?;
-    let change = UserChange::parse(name, role, active)?;
     let mut tx = db.begin().await?;
     // Two admins demoting or deactivating each other at once must not both
     // count the other as the remaining admin: role and active changes run
     // one at a time, and the count is read after the lock.
     db.serialize(&mut tx, ADMINS_LOCK).await?;
     let before = lock(&mut tx, db.backend, id).await?;
+    let change = change.parse()?;
     let admins = active_admins(&mut tx).await?;
     if let Some(reason) = user_change_refusal(&actor.id, &before, &change, admins) {
         return Err(AppError::conflict(reason));

@@ -6,11 +6,15 @@ use super::apps::{self, Found};
 use super::audit;
 use super::clock;
 use super::db::{unique_violation_on, Backend, Db, Tx};
-use crate::domain::app::VersionView;
+use crate::domain::app::{
+    DefinitionChange, DefinitionInput, NewVersion, NewVersionInput, PromoteInput, ReleaseInput,
+    VersionChange, VersionChangeInput, VersionView,
+};
 use crate::domain::environment::EnvName;
+use crate::domain::input::Input;
 use crate::domain::lifecycle::{
-    environments_listed, next_environment, parse_description, refusal, release_environment,
-    VersionAction, VersionFacts, VersionName, VersionStatus, DEVELOPMENT,
+    environments_listed, next_environment, refusal, release_environment, VersionAction,
+    VersionFacts, VersionStatus, DEVELOPMENT,
 };
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
@@ -245,20 +249,16 @@ pub async fn create(
     db: &Db,
     user: &User,
     app_id: &str,
-    name: &str,
-    from_version_id: &str,
-    description: Option<&str>,
+    input: Input<NewVersionInput>,
 ) -> AppResult<VersionView> {
     let found = apps::find(db, user, app_id).await?;
     found.require(VersionAction::CreateFrom, DEVELOPMENT)?;
-    let name = VersionName::parse(name)?;
-    if from_version_id.is_empty() {
-        return Err(AppError::invalid(
-            "from_version_id",
-            "Choose the version to start from",
-        ));
-    }
-    let description = parse_description(description.unwrap_or(""))?;
+    let NewVersion {
+        name,
+        from_version_id,
+        description,
+    } = input.parse()?;
+    let from_version_id = from_version_id.as_str();
     let mut tx = db.begin().await?;
     let from = sqlx::query("SELECT definition FROM versions WHERE id = $1 AND app_id = $2")
         .bind(from_version_id)
@@ -335,13 +335,11 @@ pub async fn update(
     user: &User,
     app_id: &str,
     version_id: &str,
-    name: AppResult<Option<&str>>,
-    description: AppResult<Option<&str>>,
+    change: Input<VersionChangeInput>,
 ) -> AppResult<VersionView> {
     let l = load(db, user, app_id, version_id).await?;
     l.found.require(VersionAction::Edit, DEVELOPMENT)?;
-    let name = name?.map(VersionName::parse).transpose()?;
-    let description = description?.map(parse_description).transpose()?;
+    let VersionChange { name, description } = change.parse()?;
     let mut tx = db.begin().await?;
     let released = lock_app(db, &mut tx, app_id).await?;
     let (before, count) =
@@ -412,22 +410,14 @@ pub async fn put_definition(
     user: &User,
     app_id: &str,
     version_id: &str,
-    definition: Option<&Value>,
-    revision: AppResult<Option<i64>>,
+    input: Input<DefinitionInput>,
 ) -> AppResult<VersionView> {
     let l = load(db, user, app_id, version_id).await?;
     l.found.require(VersionAction::Edit, DEVELOPMENT)?;
-    let definition = match definition {
-        Some(d @ Value::Object(_)) => d,
-        _ => {
-            return Err(AppError::invalid(
-                "definition",
-                "The definition must be a JSON object (valid JSON in braces)",
-            ))
-        }
-    };
-    let revision =
-        revision?.ok_or_else(|| AppError::invalid("revision", "revision is required"))?;
+    let DefinitionChange {
+        definition,
+        revision,
+    } = input.parse()?;
     l.check(VersionAction::Edit)?;
     let mut tx = db.begin().await?;
     let n = sqlx::query(&format!(
@@ -502,12 +492,13 @@ pub async fn promote(
     user: &User,
     app_id: &str,
     version_id: &str,
-    from: AppResult<Option<&str>>,
+    input: Input<PromoteInput>,
 ) -> AppResult<(VersionView, bool)> {
     let l = load(db, user, app_id, version_id).await?;
     l.found
         .require(VersionAction::Promote, &l.version.environment)?;
-    let from = EnvName::existing("from", from?.unwrap_or(""), &l.found.envs)?;
+    let from = input.read()?.from.unwrap_or_default();
+    let from = EnvName::existing("from", &from, &l.found.envs)?;
     let from = from.as_str();
     if from != l.version.environment {
         return Err(AppError::conflict(format!(
@@ -618,18 +609,12 @@ pub async fn release(
     user: &User,
     app_id: &str,
     version_id: &str,
-    note: AppResult<Option<&str>>,
+    input: Input<ReleaseInput>,
 ) -> AppResult<Released> {
     let l = load(db, user, app_id, version_id).await?;
     l.found
         .require(VersionAction::Release, &l.version.environment)?;
-    let note = note?.unwrap_or("").trim().to_string();
-    if note.chars().count() > 500 {
-        return Err(AppError::invalid(
-            "note",
-            "The note must be at most 500 characters",
-        ));
-    }
+    let note = input.parse()?;
     l.check(VersionAction::Release)?;
     let target = release_environment(&l.found.envs)
         .map(|e| e.name.clone())

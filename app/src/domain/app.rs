@@ -1,7 +1,9 @@
 //! What readers see of apps and versions (API.md "An app object", "A
 //! version object"), shared by the pages and the API.
 use super::access::{Access, Can, Level};
-use super::lifecycle::VersionStatus;
+use super::input::Validate;
+use super::lifecycle::{parse_description, AppName, Slug, VersionName, VersionStatus};
+use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 
 /// `access` of an app object: the caller's level, environments and rights.
@@ -91,4 +93,184 @@ pub struct AppPage {
     pub versions: Vec<VersionRow>,
     /// How many versions the app has in all.
     pub version_count: usize,
+}
+
+/// `POST /apps` as sent.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct NewAppInput {
+    #[serde(default)]
+    pub name: String,
+    /// Derived from the name when left out.
+    pub slug: Option<String>,
+}
+
+pub struct NewApp {
+    pub name: AppName,
+    pub slug: Option<Slug>,
+}
+
+impl Validate for NewAppInput {
+    type Valid = NewApp;
+    fn validate(self) -> AppResult<NewApp> {
+        Ok(NewApp {
+            name: AppName::parse(&self.name)?,
+            slug: self.slug.as_deref().map(Slug::parse).transpose()?,
+        })
+    }
+}
+
+/// `PATCH /apps/{app_id}` as sent: a field left out is not changed.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct AppChangeInput {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub public: Option<bool>,
+}
+
+pub struct AppChangeValid {
+    pub name: Option<AppName>,
+    pub slug: Option<Slug>,
+    pub public: Option<bool>,
+}
+
+impl Validate for AppChangeInput {
+    type Valid = AppChangeValid;
+    fn validate(self) -> AppResult<AppChangeValid> {
+        Ok(AppChangeValid {
+            name: self.name.as_deref().map(AppName::parse).transpose()?,
+            slug: self.slug.as_deref().map(Slug::parse).transpose()?,
+            public: self.public,
+        })
+    }
+}
+
+/// `POST /apps/{app_id}/versions` as sent.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct NewVersionInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub from_version_id: String,
+    pub description: Option<String>,
+}
+
+pub struct NewVersion {
+    pub name: VersionName,
+    pub from_version_id: String,
+    pub description: String,
+}
+
+impl Validate for NewVersionInput {
+    type Valid = NewVersion;
+    fn validate(self) -> AppResult<NewVersion> {
+        let name = VersionName::parse(&self.name)?;
+        if self.from_version_id.is_empty() {
+            return Err(AppError::invalid(
+                "from_version_id",
+                "Choose the version to start from",
+            ));
+        }
+        Ok(NewVersion {
+            name,
+            from_version_id: self.from_version_id,
+            description: parse_description(self.description.as_deref().unwrap_or(""))?,
+        })
+    }
+}
+
+/// `PATCH /apps/{app_id}/versions/{id}` as sent.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct VersionChangeInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+pub struct VersionChange {
+    pub name: Option<VersionName>,
+    pub description: Option<String>,
+}
+
+impl Validate for VersionChangeInput {
+    type Valid = VersionChange;
+    fn validate(self) -> AppResult<VersionChange> {
+        Ok(VersionChange {
+            name: self.name.as_deref().map(VersionName::parse).transpose()?,
+            description: self
+                .description
+                .as_deref()
+                .map(parse_description)
+                .transpose()?,
+        })
+    }
+}
+
+/// `PUT …/definition` as sent: the whole definition and the revision it
+/// was based on (V10).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct DefinitionInput {
+    pub definition: Option<serde_json::Value>,
+    pub revision: Option<i64>,
+}
+
+pub struct DefinitionChange {
+    pub definition: serde_json::Value,
+    pub revision: i64,
+}
+
+impl Validate for DefinitionInput {
+    type Valid = DefinitionChange;
+    fn validate(self) -> AppResult<DefinitionChange> {
+        let definition = match self.definition {
+            Some(d @ serde_json::Value::Object(_)) => d,
+            _ => {
+                return Err(AppError::invalid(
+                    "definition",
+                    "The definition must be a JSON object (valid JSON in braces)",
+                ))
+            }
+        };
+        let revision = self
+            .revision
+            .ok_or_else(|| AppError::invalid("revision", "revision is required"))?;
+        Ok(DefinitionChange {
+            definition,
+            revision,
+        })
+    }
+}
+
+/// `POST …/promote` as sent: the environment the caller saw it in. Checked
+/// against the environments that exist, so the service reads it with
+/// `Input::read`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct PromoteInput {
+    pub from: Option<String>,
+}
+
+impl Validate for PromoteInput {
+    type Valid = PromoteInput;
+    fn validate(self) -> AppResult<PromoteInput> {
+        Ok(self)
+    }
+}
+
+/// `POST …/release` as sent.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ReleaseInput {
+    pub note: Option<String>,
+}
+
+impl Validate for ReleaseInput {
+    /// The note, trimmed; empty when none.
+    type Valid = String;
+    fn validate(self) -> AppResult<String> {
+        let note = self.note.unwrap_or_default().trim().to_string();
+        if note.chars().count() > 500 {
+            return Err(AppError::invalid(
+                "note",
+                "The note must be at most 500 characters",
+            ));
+        }
+        Ok(note)
+    }
 }

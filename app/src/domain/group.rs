@@ -2,6 +2,7 @@
 //! is valid, and the end-user rules of P3/P4 that refuse a change.
 use super::access::{Flag, Flags, Level};
 use super::environment::{EnvName, Environment};
+use super::input::Validate;
 use super::user::{Role, UserName};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -49,7 +50,7 @@ impl<'de> Deserialize<'de> for Apps {
             serde_json::Value::String(s) if s == "all" => Ok(Apps::All),
             v => serde_json::from_value(v)
                 .map(Apps::List)
-                .map_err(serde::de::Error::custom),
+                .map_err(|_| serde::de::Error::custom("apps must be \"all\" or a list of app ids")),
         }
     }
 }
@@ -124,6 +125,64 @@ fn end_user_refusal(g: &GroupFacts, group_cannot: &str, users_cannot: &str) -> O
         ))
     } else {
         None
+    }
+}
+
+/// `POST /groups` as sent.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct NewGroupInput {
+    #[serde(default)]
+    pub name: String,
+}
+
+impl Validate for NewGroupInput {
+    type Valid = GroupName;
+    fn validate(self) -> AppResult<GroupName> {
+        GroupName::parse(&self.name)
+    }
+}
+
+/// `PATCH /groups/{id}` as sent: a new name, and flags to set (each named
+/// flag true or false; the rest stay).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct GroupChangeInput {
+    pub name: Option<String>,
+    pub flags: Option<std::collections::BTreeMap<String, bool>>,
+}
+
+pub struct GroupChange {
+    pub name: Option<GroupName>,
+    pub flags: Option<FlagsChange>,
+}
+
+impl Validate for GroupChangeInput {
+    type Valid = GroupChange;
+    fn validate(self) -> AppResult<GroupChange> {
+        Ok(GroupChange {
+            name: self.name.as_deref().map(GroupName::parse).transpose()?,
+            flags: self
+                .flags
+                .map(|f| FlagsChange::parse(f.into_iter().collect()))
+                .transpose()?,
+        })
+    }
+}
+
+/// `POST /groups/{id}/app-permissions` as sent. Its checks need the
+/// environments that exist (`NewPermission::parse`), so the service reads
+/// it with `Input::read`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct PermissionInput {
+    pub apps: Option<Apps>,
+    pub access: Option<String>,
+    pub environments: Option<Vec<String>>,
+    pub hide_from_dashboard: Option<bool>,
+}
+
+impl Validate for PermissionInput {
+    type Valid = PermissionInput;
+    fn validate(self) -> AppResult<PermissionInput> {
+        Ok(self)
     }
 }
 

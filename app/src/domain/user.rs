@@ -1,5 +1,6 @@
 //! Users and their validated fields (SPEC P1). Parse, don't validate: past
 //! these constructors nothing is a bare string.
+use super::input::Validate;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -162,6 +163,90 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub active: bool,
+}
+
+/// `POST /setup` as sent. A required text field left out reads as empty,
+/// which its domain type refuses with its own message.
+#[derive(Default, Deserialize)]
+pub struct SetupInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+impl Validate for SetupInput {
+    type Valid = NewAdmin;
+    fn validate(self) -> AppResult<NewAdmin> {
+        NewAdmin::parse(&self.name, &self.email, &self.password)
+    }
+}
+
+/// `POST /auth/login` as sent.
+#[derive(Default, Deserialize)]
+pub struct LoginInput {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+/// A sign-in's checked fields. The password is only required to be there:
+/// its rules are for new passwords.
+pub struct Credentials {
+    pub email: Email,
+    pub password: Password,
+}
+
+impl Validate for LoginInput {
+    type Valid = Credentials;
+    fn validate(self) -> AppResult<Credentials> {
+        let email = Email::parse(&self.email)?;
+        if self.password.is_empty() {
+            return Err(AppError::invalid("password", "Password is required"));
+        }
+        Ok(Credentials {
+            email,
+            password: Password(self.password.as_str().into()),
+        })
+    }
+}
+
+/// `POST /users` as sent.
+#[derive(Default, Deserialize)]
+pub struct NewUserInput {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub role: String,
+}
+
+impl Validate for NewUserInput {
+    type Valid = NewUser;
+    fn validate(self) -> AppResult<NewUser> {
+        NewUser::parse(&self.email, &self.name, &self.password, &self.role)
+    }
+}
+
+/// `PATCH /users/{id}` as sent: a field left out (or null) is not changed.
+#[derive(Debug, Default, Deserialize)]
+pub struct UserChangeInput {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub active: Option<bool>,
+}
+
+impl Validate for UserChangeInput {
+    type Valid = UserChange;
+    fn validate(self) -> AppResult<UserChange> {
+        UserChange::parse(self.name.as_deref(), self.role.as_deref(), self.active)
+    }
 }
 
 /// Input for the first admin (`POST /setup`): fields in the API's order.

@@ -9,5 +9,6 @@ pub mod groups;
 pub mod home;
 pub mod not_found;
 pub mod shell;
+pub mod tokens;
 pub mod users;
 pub mod version;

@@ -1,40 +1,49 @@
 //! Apps and versions (API.md "Apps", "Versions").
-use super::{ApiResult, Body, Caller};
+use super::{endpoint, ApiResult, Body, Caller, Endpoint};
 use crate::state::AppState;
 use app::backend::{apps, versions};
-use app::domain::app::{AppView, VersionView};
+use app::domain::app::{
+    AppChangeInput, AppView, DefinitionInput, NewAppInput, NewVersionInput, PromoteInput,
+    ReleaseInput, VersionChangeInput, VersionView,
+};
 use app::error::AppError;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/apps", get(list_apps).post(create_app))
-        .route(
-            "/apps/{app_id}",
-            get(get_app).patch(update_app).delete(delete_app),
-        )
-        .route(
-            "/apps/{app_id}/versions",
-            get(list_versions).post(create_version),
-        )
-        .route(
-            "/apps/{app_id}/versions/{id}",
-            get(get_version)
-                .patch(update_version)
-                .delete(delete_version),
-        )
-        .route(
+pub fn endpoints() -> Vec<Endpoint> {
+    const VERSION: &str = "/apps/{app_id}/versions/{id}";
+    vec![
+        endpoint(Method::GET, "/apps", list_apps),
+        endpoint(Method::POST, "/apps", create_app),
+        endpoint(Method::GET, "/apps/{app_id}", get_app),
+        endpoint(Method::PATCH, "/apps/{app_id}", update_app),
+        endpoint(Method::DELETE, "/apps/{app_id}", delete_app),
+        endpoint(Method::GET, "/apps/{app_id}/versions", list_versions),
+        endpoint(Method::POST, "/apps/{app_id}/versions", create_version),
+        endpoint(Method::GET, VERSION, get_version),
+        endpoint(Method::PATCH, VERSION, update_version),
+        endpoint(Method::DELETE, VERSION, delete_version),
+        endpoint(
+            Method::PUT,
             "/apps/{app_id}/versions/{id}/definition",
-            put(put_definition),
-        )
-        .route("/apps/{app_id}/versions/{id}/save", post(save))
-        .route("/apps/{app_id}/versions/{id}/promote", post(promote))
-        .route("/apps/{app_id}/versions/{id}/release", post(release))
+            put_definition,
+        ),
+        endpoint(Method::POST, "/apps/{app_id}/versions/{id}/save", save),
+        endpoint(
+            Method::POST,
+            "/apps/{app_id}/versions/{id}/promote",
+            promote,
+        ),
+        endpoint(
+            Method::POST,
+            "/apps/{app_id}/versions/{id}/release",
+            release,
+        ),
+    ]
 }
 
 type Ids = Path<(String, String)>;
@@ -60,10 +69,9 @@ async fn list_apps(
 async fn create_app(
     c: Caller,
     State(s): State<AppState>,
-    body: Body,
+    Body(input): Body<NewAppInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (app, first) =
-        apps::create(&s.db, &c.user, body.required("name"), body.string("slug")).await?;
+    let (app, first) = apps::create(&s.db, &c.user, input).await?;
     let mut obj = serde_json::to_value(app).map_err(|_| AppError::internal())?;
     obj["first_version"] = json!(first);
     Ok((StatusCode::CREATED, Json(obj)))
@@ -81,17 +89,9 @@ async fn update_app(
     c: Caller,
     State(s): State<AppState>,
     Path(app_id): Path<String>,
-    body: Body,
+    Body(change): Body<AppChangeInput>,
 ) -> ApiResult<Json<AppView>> {
-    // Unparsed: the service answers 404 and 403 before a bad field (422).
-    let (name, slug, public) = (
-        body.string("name"),
-        body.string("slug"),
-        body.boolean("public"),
-    );
-    Ok(Json(
-        apps::update(&s.db, &c.user, &app_id, name, slug, public).await?,
-    ))
+    Ok(Json(apps::update(&s.db, &c.user, &app_id, change).await?))
 }
 
 async fn delete_app(
@@ -117,17 +117,9 @@ async fn create_version(
     c: Caller,
     State(s): State<AppState>,
     Path(app_id): Path<String>,
-    body: Body,
+    Body(input): Body<NewVersionInput>,
 ) -> ApiResult<(StatusCode, Json<VersionView>)> {
-    let v = versions::create(
-        &s.db,
-        &c.user,
-        &app_id,
-        body.required("name")?,
-        body.required("from_version_id")?,
-        body.string("description")?,
-    )
-    .await?;
+    let v = versions::create(&s.db, &c.user, &app_id, input).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -143,12 +135,10 @@ async fn update_version(
     c: Caller,
     State(s): State<AppState>,
     Path((app_id, id)): Ids,
-    body: Body,
+    Body(change): Body<VersionChangeInput>,
 ) -> ApiResult<Json<VersionView>> {
-    // Unparsed: the service answers 404 and 403 before a bad field (422).
-    let (name, description) = (body.string("name"), body.string("description"));
     Ok(Json(
-        versions::update(&s.db, &c.user, &app_id, &id, name, description).await?,
+        versions::update(&s.db, &c.user, &app_id, &id, change).await?,
     ))
 }
 
@@ -156,20 +146,11 @@ async fn put_definition(
     c: Caller,
     State(s): State<AppState>,
     Path((app_id, id)): Ids,
-    body: Body,
+    Body(input): Body<DefinitionInput>,
 ) -> ApiResult<Json<VersionView>> {
-    let revision = body.integer("revision");
-    // `definition` is checked by the service, after the permission.
-    let v = versions::put_definition(
-        &s.db,
-        &c.user,
-        &app_id,
-        &id,
-        body.0.get("definition"),
-        revision,
-    )
-    .await?;
-    Ok(Json(v))
+    Ok(Json(
+        versions::put_definition(&s.db, &c.user, &app_id, &id, input).await?,
+    ))
 }
 
 async fn save(
@@ -184,11 +165,10 @@ async fn promote(
     c: Caller,
     State(s): State<AppState>,
     Path((app_id, id)): Ids,
-    body: Body,
+    Body(input): Body<PromoteInput>,
 ) -> ApiResult<Json<VersionView>> {
-    let from = body.string("from");
     Ok(Json(
-        versions::promote(&s.db, &c.user, &app_id, &id, from)
+        versions::promote(&s.db, &c.user, &app_id, &id, input)
             .await?
             .0,
     ))
@@ -198,11 +178,10 @@ async fn release(
     c: Caller,
     State(s): State<AppState>,
     Path((app_id, id)): Ids,
-    body: Body,
+    Body(input): Body<ReleaseInput>,
 ) -> ApiResult<Json<versions::Released>> {
-    let note = body.string("note");
     Ok(Json(
-        versions::release(&s.db, &c.user, &app_id, &id, note).await?,
+        versions::release(&s.db, &c.user, &app_id, &id, input).await?,
     ))
 }
 

@@ -1,26 +1,27 @@
 //! `POST /setup`, `POST /auth/login`, `POST /auth/logout`, `GET /me`,
 //! `GET /environments`.
-use super::{ApiResult, Body, Caller};
+use super::{endpoint, ApiResult, Body, Caller, Endpoint};
 use crate::state::AppState;
 use app::backend::{auth, environments, session};
 use app::domain::environment::Environment;
 use app::domain::network::ClientAddress;
-use app::domain::user::{NewAdmin, User};
+use app::domain::user::{LoginInput, SetupInput, User};
 use app::error::AppError;
 use axum::extract::{FromRequestParts, State};
+use axum::http::Method;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde_json::{json, Value};
 use tower_sessions::Session;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/setup", post(setup))
-        .route("/auth/login", post(login))
-        .route("/auth/logout", post(logout))
-        .route("/me", get(me))
-        .route("/environments", get(list_environments))
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        endpoint(Method::POST, "/setup", setup),
+        endpoint(Method::POST, "/auth/login", login),
+        endpoint(Method::POST, "/auth/logout", logout),
+        endpoint(Method::GET, "/me", me),
+        endpoint(Method::GET, "/environments", list_environments),
+    ]
 }
 
 async fn session_of(
@@ -38,13 +39,8 @@ async fn session_of(
 async fn setup(
     State(state): State<AppState>,
     sess: SessionExtract,
-    body: Body,
+    Body(input): Body<SetupInput>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    let input = NewAdmin::parse(
-        body.required("name")?,
-        body.required("email")?,
-        body.required("password")?,
-    )?;
     let user = auth::setup(&state.db, input).await?;
     session::begin(&sess.0, &user).await?;
     Ok((StatusCode::CREATED, Json(user)))
@@ -54,11 +50,9 @@ async fn login(
     State(state): State<AppState>,
     Extension(ClientAddress(address)): Extension<ClientAddress>,
     sess: SessionExtract,
-    body: Body,
+    Body(input): Body<LoginInput>,
 ) -> ApiResult<Json<User>> {
-    let email = body.required("email")?;
-    let password = body.required("password")?;
-    let user = auth::sign_in(&state.db, email, password, &address.to_string()).await?;
+    let user = auth::sign_in(&state.db, input, &address.to_string()).await?;
     session::begin(&sess.0, &user).await?;
     Ok(Json(user))
 }

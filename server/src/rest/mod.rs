@@ -4,26 +4,65 @@
 mod apps;
 mod auth;
 mod groups;
+mod tokens;
 mod users;
 
 use crate::state::AppState;
 use app::backend::session;
+use app::domain::input::{Input, Validate};
 use app::domain::user::User;
 use app::error::{AppError, AppResult};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::handler::Handler;
 use axum::http::request::Parts;
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter};
 use axum::{Json, Router};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 use tower_sessions::Session;
 
+/// One route of the API, as data: the router is built from the list, and
+/// the tests walk the same list, so no route escapes them.
+pub struct Endpoint {
+    pub method: Method,
+    /// In axum's syntax, relative to `/api/v1`: `/apps/{app_id}`.
+    pub path: &'static str,
+    handler: MethodRouter<AppState>,
+}
+
+fn endpoint<H, T>(method: Method, path: &'static str, handler: H) -> Endpoint
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone()).expect("a method axum routes");
+    Endpoint {
+        method,
+        path,
+        handler: axum::routing::on(filter, handler),
+    }
+}
+
+/// Every endpoint of API.md.
+pub fn endpoints() -> Vec<Endpoint> {
+    [
+        auth::endpoints(),
+        users::endpoints(),
+        groups::endpoints(),
+        apps::endpoints(),
+        tokens::endpoints(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(auth::router())
-        .merge(users::router())
-        .merge(groups::router())
-        .merge(apps::router())
+    endpoints()
+        .into_iter()
+        .fold(Router::new(), |router, e| router.route(e.path, e.handler))
         .fallback(|| async { ApiError(AppError::not_found("No such endpoint")) })
 }
 
@@ -56,85 +95,24 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// A JSON object body. Malformed JSON, or JSON that is not an object, is
-/// 422 `body`; a body-less request is `{}`.
-pub struct Body(pub Map<String, Value>);
+/// A request body for the use case whose wire shape is `T`, not yet parsed:
+/// the service parses it after its access checks (`app::domain::input`), so
+/// even malformed JSON answers 404 or 403 first where those apply.
+pub struct Body<T>(pub Input<T>);
 
-impl<S: Send + Sync> FromRequest<S> for Body {
+impl<S: Send + Sync, T: Validate> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| AppError::invalid("body", "The request body could not be read"))?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Body(Map::new()));
-        }
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(Body(map)),
-            Ok(_) => Err(AppError::invalid("body", "The body must be a JSON object").into()),
-            Err(e) => {
-                Err(AppError::invalid("body", format!("The body is not valid JSON: {e}")).into())
-            }
-        }
+        Ok(Body(match Bytes::from_request(req, state).await {
+            Ok(bytes) => Input::from_json(&bytes),
+            Err(_) => Input::unreadable("The request body could not be read"),
+        }))
     }
 }
 
-impl Body {
-    /// A string field; absent or null is `None`, another type is invalid.
-    pub fn string(&self, field: &str) -> AppResult<Option<&str>> {
-        match self.0.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(AppError::invalid(
-                field,
-                format!("{field} must be a string"),
-            )),
-        }
-    }
-
-    /// A required string field: absent reads as empty, which the domain
-    /// type then refuses with its own message.
-    pub fn required(&self, field: &str) -> AppResult<&str> {
-        Ok(self.string(field)?.unwrap_or(""))
-    }
-
-    pub fn integer(&self, field: &str) -> AppResult<Option<i64>> {
-        match self.0.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| AppError::invalid(field, format!("{field} must be a whole number"))),
-        }
-    }
-
-    /// A list of strings; absent or null is empty.
-    pub fn strings(&self, field: &str) -> AppResult<Vec<String>> {
-        let bad = || AppError::invalid(field, format!("{field} must be a list of strings"));
-        match self.0.get(field) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
-                .collect(),
-            Some(_) => Err(bad()),
-        }
-    }
-
-    pub fn boolean(&self, field: &str) -> AppResult<Option<bool>> {
-        match self.0.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(AppError::invalid(
-                field,
-                format!("{field} must be true or false"),
-            )),
-        }
-    }
-}
-
-/// The signed-in caller; 401 without a valid session.
+/// The signed-in caller: by a personal access token (`Authorization:
+/// Bearer`, API only) or else by the session; 401 without a valid one.
 pub struct Caller {
     pub user: User,
     pub session: Session,
@@ -153,7 +131,33 @@ impl FromRequestParts<AppState> for Caller {
                 tracing::error!(message = m, "session layer missing");
                 AppError::internal()
             })?;
-        let user = session::require_user(&state.db, &session).await?;
+        let user = match bearer_token(parts)? {
+            Some(token) => app::backend::tokens::authenticate(&state.db, token).await?,
+            None => session::require_user(&state.db, &session).await?,
+        };
         Ok(Caller { user, session })
+    }
+}
+
+/// The token of an `Authorization: Bearer` header. Another scheme, or a
+/// header that is not text, is refused rather than ignored: a caller who
+/// sent credentials means to use them.
+pub fn bearer_token(parts: &Parts) -> AppResult<Option<&str>> {
+    let Some(value) = parts.headers.get(http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let refused = || {
+        AppError::unauthenticated_because(
+            "Send a personal access token as `Authorization: Bearer <token>`",
+        )
+    };
+    let value = value.to_str().map_err(|_| refused())?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim()))
+        }
+        _ => Err(refused()),
     }
 }

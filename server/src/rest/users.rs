@@ -1,20 +1,22 @@
 //! `POST/GET /users`, `PATCH /users/{id}`, `GET /audit` (admin only).
-use super::{ApiResult, Body, Caller};
+use super::{endpoint, ApiResult, Body, Caller, Endpoint};
 use crate::state::AppState;
 use app::backend::audit::{self, AuditFilter, AuditPage};
 use app::backend::users;
-use app::domain::user::User;
+use app::domain::user::{NewUserInput, User, UserChangeInput};
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::http::StatusCode;
-use axum::routing::{get, patch};
-use axum::{Json, Router};
+use axum::Json;
 use std::collections::HashMap;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(list).post(create))
-        .route("/users/{id}", patch(update))
-        .route("/audit", get(audit_log))
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        endpoint(Method::GET, "/users", list),
+        endpoint(Method::POST, "/users", create),
+        endpoint(Method::PATCH, "/users/{id}", update),
+        endpoint(Method::GET, "/audit", audit_log),
+    ]
 }
 
 async fn list(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Vec<User>>> {
@@ -24,17 +26,9 @@ async fn list(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<V
 async fn create(
     caller: Caller,
     State(state): State<AppState>,
-    body: Body,
+    Body(input): Body<NewUserInput>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    let user = users::create(
-        &state.db,
-        &caller.user,
-        body.required("email")?,
-        body.required("name")?,
-        body.required("password")?,
-        body.required("role")?,
-    )
-    .await?;
+    let user = users::create(&state.db, &caller.user, input).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -42,15 +36,10 @@ async fn update(
     caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    body: Body,
+    Body(change): Body<UserChangeInput>,
 ) -> ApiResult<Json<User>> {
-    let (name, role, active) = (
-        body.string("name")?,
-        body.string("role")?,
-        body.boolean("active")?,
-    );
     Ok(Json(
-        users::update(&state.db, &caller.user, &id, name, role, active).await?,
+        users::update(&state.db, &caller.user, &id, change).await?,
     ))
 }
 

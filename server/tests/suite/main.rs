@@ -4,16 +4,20 @@
 mod support;
 
 mod domain_access;
+mod domain_input;
 mod domain_lifecycle;
 mod domain_rules;
 mod domain_user;
 mod http_access;
 mod http_audit;
+mod http_contract;
 mod http_dashboard_oracle;
 mod http_hardening;
 mod http_instances;
 mod http_lifecycle;
 mod http_races;
 mod http_setup_and_sessions;
+mod http_tokens;
 mod http_users;
+mod pipeline_example;
 mod process;

@@ -53,6 +53,19 @@ struct LogWriter(Arc<Mutex<Vec<u8>>>);
 impl Write for LogWriter {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(b);
+        // STAGECRAFT_TEST_ERRORS=path collects the ERROR events, which the
+        // test command checks against the ones the tests cause on purpose.
+        if let Ok(path) = std::env::var("STAGECRAFT_TEST_ERRORS") {
+            if String::from_utf8_lossy(b).contains(" ERROR ") {
+                if let Ok(mut f) = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                {
+                    let _ = f.write_all(b);
+                }
+            }
+        }
         // STAGECRAFT_TEST_LOG=path keeps a copy, to read after a failure.
         if let Ok(path) = std::env::var("STAGECRAFT_TEST_LOG") {
             if let Ok(mut f) = std::fs::OpenOptions::new()
