@@ -33,6 +33,10 @@ mkdir -p .test-data
 STAGECRAFT_TEST_ERRORS=.test-data/server-test-errors.log cargo leptos test --release
 
 echo
+echo "==> Fuzzing the HTTP API against its OpenAPI document (schemathesis)"
+bash scripts/fuzz-api.sh
+
+echo
 echo "==> Browser tests (Chromium, JavaScript on and off)"
 rm -rf .test-data/e2e
 (cd end2end && npx playwright test)
@@ -43,7 +47,10 @@ bash end2end/check-logs.sh .test-data/e2e
 
 echo
 echo "==> Checking every server log of the run for errors nobody expected"
-bash scripts/check-errors.sh .test-data/server-test-errors.log .test-data/e2e/*.log
+# The corrupt-row test's ERROR must be there: proof the lines are collected.
+grep -q corrupt-row-probe .test-data/server-test-errors.log ||
+  { echo "the server tests' ERROR lines were not collected"; exit 1; }
+bash scripts/check-errors.sh .test-data/server-test-errors.log .test-data/fuzz-server.log .test-data/e2e/*.log
 
 echo
 echo "All tests passed in $(( $(date +%s) - started )) s."

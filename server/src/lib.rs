@@ -1,6 +1,7 @@
 //! The Stagecraft server: configuration, start-up, the router (pages,
 //! server functions, `/api/v1`, static files), sessions and shutdown.
 pub mod admin_cli;
+pub mod api_docs;
 pub mod assets;
 pub mod client_address;
 pub mod config;
@@ -84,6 +85,7 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
 
     let router = Router::new()
         .nest("/api/v1", rest::router())
+        .route("/api/docs", axum::routing::get(api_docs::page))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())

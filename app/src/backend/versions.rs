@@ -596,7 +596,7 @@ async fn lock_version(
     Ok((version, count as usize))
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Released {
     pub released_version_id: String,
     pub previous_version_id: Option<String>,

@@ -48,6 +48,7 @@ impl Flag {
 
 /// The combined group flags of a user (SPEC P3; `GET /me`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Flags {
     pub app_create: bool,
     pub app_delete: bool,
@@ -149,6 +150,7 @@ pub fn administer_denied(role: Role) -> Option<&'static str> {
 /// An access level to an app (SPEC P4, P6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Level {
     None,
     View,
@@ -355,6 +357,7 @@ fn flag_reason(role: Role, groups: &[GroupFlags], flag: Flag) -> String {
 
 /// The access answer of `GET /users/{id}/access/{app_id}` (B6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Explanation {
     pub level: Level,
     pub environments: Vec<String>,
@@ -364,6 +367,7 @@ pub struct Explanation {
 
 /// `can` of the access answer (API.md): about permissions alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Can {
     pub edit: bool,
     pub create_version: bool,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// `access` of an app object: the caller's level, environments and rights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccessView {
     pub level: Level,
     pub environments: Vec<String>,
@@ -25,6 +26,7 @@ impl AccessView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AppView {
     pub id: String,
     pub name: String,
@@ -37,6 +39,7 @@ pub struct AppView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VersionView {
     pub id: String,
     pub app_id: String,
@@ -97,6 +100,7 @@ pub struct AppPage {
 
 /// `POST /apps` as sent.
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewAppInput {
     #[serde(default)]
     pub name: String,
@@ -121,6 +125,7 @@ impl Validate for NewAppInput {
 
 /// `PATCH /apps/{app_id}` as sent: a field left out is not changed.
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AppChangeInput {
     pub name: Option<String>,
     pub slug: Option<String>,
@@ -146,6 +151,7 @@ impl Validate for AppChangeInput {
 
 /// `POST /apps/{app_id}/versions` as sent.
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewVersionInput {
     #[serde(default)]
     pub name: String,
@@ -180,6 +186,7 @@ impl Validate for NewVersionInput {
 
 /// `PATCH /apps/{app_id}/versions/{id}` as sent.
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VersionChangeInput {
     pub name: Option<String>,
     pub description: Option<String>,
@@ -207,6 +214,7 @@ impl Validate for VersionChangeInput {
 /// `PUT …/definition` as sent: the whole definition and the revision it
 /// was based on (V10).
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DefinitionInput {
     pub definition: Option<serde_json::Value>,
     pub revision: Option<i64>,
@@ -243,6 +251,7 @@ impl Validate for DefinitionInput {
 /// against the environments that exist, so the service reads it with
 /// `Input::read`.
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PromoteInput {
     pub from: Option<String>,
 }
@@ -256,6 +265,7 @@ impl Validate for PromoteInput {
 
 /// `POST …/release` as sent.
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ReleaseInput {
     pub note: Option<String>,
 }

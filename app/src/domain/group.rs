@@ -23,6 +23,7 @@ impl GroupName {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum GroupKind {
     Role,
     Custom,
@@ -34,6 +35,25 @@ pub enum Apps {
     All,
     List(Vec<String>),
 }
+
+/// In the OpenAPI document: `"all"` or a list of app ids.
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for Apps {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["all"])),
+            )
+            .item(ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)))
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for Apps {}
 
 impl Serialize for Apps {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -56,6 +76,7 @@ impl<'de> Deserialize<'de> for Apps {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PermissionView {
     pub id: String,
     pub apps: Apps,
@@ -65,6 +86,7 @@ pub struct PermissionView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GroupView {
     pub id: String,
     pub name: String,
@@ -130,6 +152,7 @@ fn end_user_refusal(g: &GroupFacts, group_cannot: &str, users_cannot: &str) -> O
 
 /// `POST /groups` as sent.
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewGroupInput {
     #[serde(default)]
     pub name: String,
@@ -145,6 +168,7 @@ impl Validate for NewGroupInput {
 /// `PATCH /groups/{id}` as sent: a new name, and flags to set (each named
 /// flag true or false; the rest stay).
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GroupChangeInput {
     pub name: Option<String>,
     pub flags: Option<std::collections::BTreeMap<String, bool>>,
@@ -172,6 +196,7 @@ impl Validate for GroupChangeInput {
 /// environments that exist (`NewPermission::parse`), so the service reads
 /// it with `Input::read`.
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PermissionInput {
     pub apps: Option<Apps>,
     pub access: Option<String>,

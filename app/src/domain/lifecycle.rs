@@ -127,6 +127,7 @@ pub fn parse_description(raw: &str) -> AppResult<String> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum VersionStatus {
     Draft,
     Saved,

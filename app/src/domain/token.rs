@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A token as listed: never its value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenView {
     pub id: String,
     pub name: String,
@@ -16,6 +17,7 @@ pub struct TokenView {
 
 /// The answer of `POST /tokens`: the only time the value is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatedToken {
     pub id: String,
     pub name: String,
@@ -27,6 +29,7 @@ pub struct CreatedToken {
 /// `POST /tokens` as sent. `expires_at` is an RFC 3339 time, checked
 /// against the server's clock by the service.
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewTokenInput {
     #[serde(default)]
     pub name: String,

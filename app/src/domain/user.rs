@@ -7,6 +7,7 @@ use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Role {
     Admin,
     Builder,
@@ -157,6 +158,7 @@ impl fmt::Debug for Password {
 
 /// A user as every reader sees it (API.md "A user object").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: String,
     pub email: String,
@@ -168,6 +170,7 @@ pub struct User {
 /// `POST /setup` as sent. A required text field left out reads as empty,
 /// which its domain type refuses with its own message.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SetupInput {
     #[serde(default)]
     pub name: String,
@@ -186,6 +189,7 @@ impl Validate for SetupInput {
 
 /// `POST /auth/login` as sent.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LoginInput {
     #[serde(default)]
     pub email: String,
@@ -216,6 +220,7 @@ impl Validate for LoginInput {
 
 /// `POST /users` as sent.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewUserInput {
     #[serde(default)]
     pub email: String,
@@ -236,6 +241,7 @@ impl Validate for NewUserInput {
 
 /// `PATCH /users/{id}` as sent: a field left out (or null) is not changed.
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserChangeInput {
     pub name: Option<String>,
     pub role: Option<String>,

@@ -1,54 +1,50 @@
 //! Apps and versions (API.md "Apps", "Versions").
-use super::{endpoint, ApiResult, Body, Caller, Endpoint};
+use super::openapi::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
+use super::{ApiResult, Body, Caller};
 use crate::state::AppState;
 use app::backend::{apps, versions};
 use app::domain::app::{
     AppChangeInput, AppView, DefinitionInput, NewAppInput, NewVersionInput, PromoteInput,
     ReleaseInput, VersionChangeInput, VersionView,
 };
-use app::error::AppError;
 use axum::extract::{Path, Query, State};
-use axum::http::Method;
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::collections::HashMap;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn endpoints() -> Vec<Endpoint> {
-    const VERSION: &str = "/apps/{app_id}/versions/{id}";
-    vec![
-        endpoint(Method::GET, "/apps", list_apps),
-        endpoint(Method::POST, "/apps", create_app),
-        endpoint(Method::GET, "/apps/{app_id}", get_app),
-        endpoint(Method::PATCH, "/apps/{app_id}", update_app),
-        endpoint(Method::DELETE, "/apps/{app_id}", delete_app),
-        endpoint(Method::GET, "/apps/{app_id}/versions", list_versions),
-        endpoint(Method::POST, "/apps/{app_id}/versions", create_version),
-        endpoint(Method::GET, VERSION, get_version),
-        endpoint(Method::PATCH, VERSION, update_version),
-        endpoint(Method::DELETE, VERSION, delete_version),
-        endpoint(
-            Method::PUT,
-            "/apps/{app_id}/versions/{id}/definition",
-            put_definition,
-        ),
-        endpoint(Method::POST, "/apps/{app_id}/versions/{id}/save", save),
-        endpoint(
-            Method::POST,
-            "/apps/{app_id}/versions/{id}/promote",
-            promote,
-        ),
-        endpoint(
-            Method::POST,
-            "/apps/{app_id}/versions/{id}/release",
-            release,
-        ),
-    ]
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_apps, create_app))
+        .routes(routes!(get_app, update_app, delete_app))
+        .routes(routes!(list_versions, create_version))
+        .routes(routes!(get_version, update_version, delete_version))
+        .routes(routes!(put_definition))
+        .routes(routes!(save))
+        .routes(routes!(promote))
+        .routes(routes!(release))
+}
+
+/// `POST /apps`: the app object and its first version.
+#[derive(Serialize, ToSchema)]
+struct AppCreated {
+    #[serde(flatten)]
+    app: AppView,
+    first_version: VersionView,
 }
 
 type Ids = Path<(String, String)>;
 
 /// `GET /apps?limit=&after=`: one page, by name.
+#[utoipa::path(get, path = "/apps", tag = "apps",
+    params(
+        ("limit" = Option<i64>, Query, description = "1 to 500 (default 100)"),
+        ("after" = Option<String>, Query, description = "The id of the last app of the previous page"),
+    ),
+    responses((status = 200, body = Vec<AppView>, description = "One page of the apps the caller sees, by name"), Unauthenticated, Invalid))]
 async fn list_apps(
     c: Caller,
     State(s): State<AppState>,
@@ -66,17 +62,19 @@ async fn list_apps(
     ))
 }
 
+#[utoipa::path(post, path = "/apps", tag = "apps", request_body = NewAppInput,
+    responses((status = 201, body = AppCreated, description = "The app and its first version (v1, a draft in development)"), Unauthenticated, Forbidden, Invalid, Conflict))]
 async fn create_app(
     c: Caller,
     State(s): State<AppState>,
     Body(input): Body<NewAppInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (app, first) = apps::create(&s.db, &c.user, input).await?;
-    let mut obj = serde_json::to_value(app).map_err(|_| AppError::internal())?;
-    obj["first_version"] = json!(first);
-    Ok((StatusCode::CREATED, Json(obj)))
+) -> ApiResult<(StatusCode, Json<AppCreated>)> {
+    let (app, first_version) = apps::create(&s.db, &c.user, input).await?;
+    Ok((StatusCode::CREATED, Json(AppCreated { app, first_version })))
 }
 
+#[utoipa::path(get, path = "/apps/{app_id}", tag = "apps", params(("app_id" = String, Path, description = "The app's id")),
+    responses((status = 200, body = AppView, description = "The app"), Unauthenticated, NotFound))]
 async fn get_app(
     c: Caller,
     State(s): State<AppState>,
@@ -85,6 +83,9 @@ async fn get_app(
     Ok(Json(apps::find(&s.db, &c.user, &app_id).await?.app))
 }
 
+/// Renames, changes the slug, or makes the app public or private (P11).
+#[utoipa::path(patch, path = "/apps/{app_id}", tag = "apps", params(("app_id" = String, Path, description = "The app's id")), request_body = AppChangeInput,
+    responses((status = 200, body = AppView, description = "The app as changed"), Unauthenticated, NotFound, Forbidden, Invalid, Conflict))]
 async fn update_app(
     c: Caller,
     State(s): State<AppState>,
@@ -94,6 +95,8 @@ async fn update_app(
     Ok(Json(apps::update(&s.db, &c.user, &app_id, change).await?))
 }
 
+#[utoipa::path(delete, path = "/apps/{app_id}", tag = "apps", params(("app_id" = String, Path, description = "The app's id")),
+    responses((status = 204, description = "Deleted with its versions"), Unauthenticated, NotFound, Forbidden))]
 async fn delete_app(
     c: Caller,
     State(s): State<AppState>,
@@ -103,6 +106,9 @@ async fn delete_app(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/apps/{app_id}/versions", tag = "versions",
+    params(("app_id" = String, Path, description = "The app's id"), ("environment" = Option<String>, Query, description = "Only what this environment lists (V9)")),
+    responses((status = 200, body = Vec<VersionView>, description = "The versions the caller may list"), Unauthenticated, NotFound, Forbidden, Invalid))]
 async fn list_versions(
     c: Caller,
     State(s): State<AppState>,
@@ -113,6 +119,8 @@ async fn list_versions(
     Ok(Json(versions::list(&s.db, &c.user, &app_id, env).await?))
 }
 
+#[utoipa::path(post, path = "/apps/{app_id}/versions", tag = "versions", params(("app_id" = String, Path, description = "The app's id")), request_body = NewVersionInput,
+    responses((status = 201, body = VersionView, description = "A new draft in development (V2)"), Unauthenticated, NotFound, Forbidden, Invalid, Conflict))]
 async fn create_version(
     c: Caller,
     State(s): State<AppState>,
@@ -123,6 +131,8 @@ async fn create_version(
     Ok((StatusCode::CREATED, Json(v)))
 }
 
+#[utoipa::path(get, path = "/apps/{app_id}/versions/{id}", tag = "versions", params(("app_id" = String, Path, description = "The app's id"), ("id" = String, Path, description = "The version's id")),
+    responses((status = 200, body = VersionView, description = "The version with its definition"), Unauthenticated, NotFound))]
 async fn get_version(
     c: Caller,
     State(s): State<AppState>,
@@ -131,6 +141,8 @@ async fn get_version(
     Ok(Json(versions::get(&s.db, &c.user, &app_id, &id).await?))
 }
 
+#[utoipa::path(patch, path = "/apps/{app_id}/versions/{id}", tag = "versions", params(("app_id" = String, Path, description = "The app's id"), ("id" = String, Path, description = "The version's id")), request_body = VersionChangeInput,
+    responses((status = 200, body = VersionView, description = "The version as changed"), Unauthenticated, NotFound, Forbidden, Invalid, Conflict))]
 async fn update_version(
     c: Caller,
     State(s): State<AppState>,
@@ -142,6 +154,8 @@ async fn update_version(
     ))
 }
 
+#[utoipa::path(put, path = "/apps/{app_id}/versions/{id}/definition", tag = "versions", params(("app_id" = String, Path, description = "The app's id"), ("id" = String, Path, description = "The version's id")), request_body = DefinitionInput,
+    responses((status = 200, body = VersionView, description = "The version with its new revision (V10)"), Unauthenticated, NotFound, Forbidden, Invalid, Conflict))]
 async fn put_definition(
     c: Caller,
     State(s): State<AppState>,
@@ -153,6 +167,8 @@ async fn put_definition(
     ))
 }
 
+#[utoipa::path(post, path = "/apps/{app_id}/versions/{id}/save", tag = "versions", params(("app_id" = String, Path, description = "The app's id"), ("id" = String, Path, description = "The version's id")),
+    responses((status = 200, body = VersionView, description = "Saved (V4)"), Unauthenticated, NotFound, Forbidden, Conflict))]
 async fn save(
     c: Caller,
     State(s): State<AppState>,
@@ -161,6 +177,8 @@ async fn save(
     Ok(Json(versions::save(&s.db, &c.user, &app_id, &id).await?))
 }
 
+#[utoipa::path(post, path = "/apps/{app_id}/versions/{id}/promote", tag = "versions", params(("app_id" = String, Path, description = "The app's id"), ("id" = String, Path, description = "The version's id")), request_body = PromoteInput,
+    responses((status = 200, body = VersionView, description = "One environment further (V5)"), Unauthenticated, NotFound, Forbidden, Invalid, Conflict))]
 async fn promote(
     c: Caller,
     State(s): State<AppState>,
@@ -174,6 +192,8 @@ async fn promote(
     ))
 }
 
+#[utoipa::path(post, path = "/apps/{app_id}/versions/{id}/release", tag = "versions", params(("app_id" = String, Path, description = "The app's id"), ("id" = String, Path, description = "The version's id")), request_body = ReleaseInput,
+    responses((status = 200, body = versions::Released, description = "Released (V6, V7)"), Unauthenticated, NotFound, Forbidden, Invalid, Conflict))]
 async fn release(
     c: Caller,
     State(s): State<AppState>,
@@ -185,6 +205,8 @@ async fn release(
     ))
 }
 
+#[utoipa::path(delete, path = "/apps/{app_id}/versions/{id}", tag = "versions", params(("app_id" = String, Path, description = "The app's id"), ("id" = String, Path, description = "The version's id")),
+    responses((status = 204, description = "Deleted (V8)"), Unauthenticated, NotFound, Forbidden, Conflict))]
 async fn delete_version(
     c: Caller,
     State(s): State<AppState>,

@@ -1,27 +1,30 @@
 //! `POST /setup`, `POST /auth/login`, `POST /auth/logout`, `GET /me`,
 //! `GET /environments`.
-use super::{endpoint, ApiResult, Body, Caller, Endpoint};
+use super::openapi::{Conflict, Invalid, RateLimited, Unauthenticated};
+use super::{ApiResult, Body, Caller};
 use crate::state::AppState;
 use app::backend::{auth, environments, session};
+use app::domain::access::Flags;
 use app::domain::environment::Environment;
 use app::domain::network::ClientAddress;
 use app::domain::user::{LoginInput, SetupInput, User};
 use app::error::AppError;
 use axum::extract::{FromRequestParts, State};
-use axum::http::Method;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use serde_json::{json, Value};
+use serde::Serialize;
 use tower_sessions::Session;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn endpoints() -> Vec<Endpoint> {
-    vec![
-        endpoint(Method::POST, "/setup", setup),
-        endpoint(Method::POST, "/auth/login", login),
-        endpoint(Method::POST, "/auth/logout", logout),
-        endpoint(Method::GET, "/me", me),
-        endpoint(Method::GET, "/environments", list_environments),
-    ]
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(setup))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(list_environments))
 }
 
 async fn session_of(
@@ -36,6 +39,9 @@ async fn session_of(
         })
 }
 
+/// Creates the first admin and signs them in; 409 once any user exists.
+#[utoipa::path(post, path = "/setup", tag = "sessions", security(()), request_body = SetupInput,
+    responses((status = 201, body = User, description = "The first admin, signed in"), Invalid, Conflict))]
 async fn setup(
     State(state): State<AppState>,
     sess: SessionExtract,
@@ -46,6 +52,9 @@ async fn setup(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
+/// Signs in with a session cookie; a wrong email or password alike is 401.
+#[utoipa::path(post, path = "/auth/login", tag = "sessions", security(()), request_body = LoginInput,
+    responses((status = 200, body = User, description = "Signed in"), Unauthenticated, Invalid, RateLimited))]
 async fn login(
     State(state): State<AppState>,
     Extension(ClientAddress(address)): Extension<ClientAddress>,
@@ -57,17 +66,33 @@ async fn login(
     Ok(Json(user))
 }
 
+#[utoipa::path(post, path = "/auth/logout", tag = "sessions",
+    responses((status = 204, description = "Signed out"), Unauthenticated))]
 async fn logout(caller: Caller, State(state): State<AppState>) -> ApiResult<StatusCode> {
     auth::sign_out(&state.db, &caller.user).await?;
     session::end(&caller.session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    let flags = app::backend::access::flags_of(&state.db, &caller.user).await?;
-    Ok(Json(json!({ "user": caller.user, "flags": flags })))
+/// `GET /me`: the caller and their combined group flags.
+#[derive(Serialize, ToSchema)]
+struct Me {
+    user: User,
+    flags: Flags,
 }
 
+#[utoipa::path(get, path = "/me", tag = "sessions",
+    responses((status = 200, body = Me, description = "The caller"), Unauthenticated))]
+async fn me(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Me>> {
+    let flags = app::backend::access::flags_of(&state.db, &caller.user).await?;
+    Ok(Json(Me {
+        user: caller.user,
+        flags,
+    }))
+}
+
+#[utoipa::path(get, path = "/environments", tag = "environments",
+    responses((status = 200, body = Vec<Environment>, description = "By priority"), Unauthenticated))]
 async fn list_environments(
     _: Caller,
     State(state): State<AppState>,

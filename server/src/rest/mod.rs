@@ -4,6 +4,7 @@
 mod apps;
 mod auth;
 mod groups;
+pub mod openapi;
 mod tokens;
 mod users;
 
@@ -14,55 +15,62 @@ use app::domain::user::User;
 use app::error::{AppError, AppResult};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, MethodRouter};
 use axum::{Json, Router};
 use serde_json::{json, Map};
+use std::sync::OnceLock;
 use tower_sessions::Session;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
-/// One route of the API, as data: the router is built from the list, and
-/// the tests walk the same list, so no route escapes them.
-pub struct Endpoint {
-    pub method: Method,
-    /// In axum's syntax, relative to `/api/v1`: `/apps/{app_id}`.
-    pub path: &'static str,
-    handler: MethodRouter<AppState>,
+/// The API's router and its OpenAPI document, both made from the handlers
+/// and their `#[utoipa::path]`: no route is served undocumented.
+fn api() -> (Router<AppState>, OpenApi) {
+    OpenApiRouter::with_openapi(openapi::base())
+        .merge(auth::routes())
+        .merge(users::routes())
+        .merge(groups::routes())
+        .merge(apps::routes())
+        .merge(tokens::routes())
+        .merge(openapi::routes())
+        .split_for_parts()
 }
 
-fn endpoint<H, T>(method: Method, path: &'static str, handler: H) -> Endpoint
-where
-    H: Handler<T, AppState>,
-    T: 'static,
-{
-    let filter = MethodFilter::try_from(method.clone()).expect("a method axum routes");
-    Endpoint {
-        method,
-        path,
-        handler: axum::routing::on(filter, handler),
+/// The OpenAPI 3.1 document of `/api/v1`, served at `/api/v1/openapi.json`.
+pub fn document() -> &'static OpenApi {
+    static DOCUMENT: OnceLock<OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(|| api().1)
+}
+
+/// Every operation of the document, as (method, path relative to
+/// `/api/v1`): what the tests walk.
+pub fn endpoints() -> Vec<(Method, String)> {
+    let mut all = Vec::new();
+    for (path, item) in &document().paths.paths {
+        let ops = [
+            (Method::GET, &item.get),
+            (Method::POST, &item.post),
+            (Method::PUT, &item.put),
+            (Method::PATCH, &item.patch),
+            (Method::DELETE, &item.delete),
+            (Method::HEAD, &item.head),
+            (Method::OPTIONS, &item.options),
+            (Method::TRACE, &item.trace),
+        ];
+        for (method, op) in ops {
+            if op.is_some() {
+                all.push((method, path.clone()));
+            }
+        }
     }
-}
-
-/// Every endpoint of API.md.
-pub fn endpoints() -> Vec<Endpoint> {
-    [
-        auth::endpoints(),
-        users::endpoints(),
-        groups::endpoints(),
-        apps::endpoints(),
-        tokens::endpoints(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+    all
 }
 
 pub fn router() -> Router<AppState> {
-    endpoints()
-        .into_iter()
-        .fold(Router::new(), |router, e| router.route(e.path, e.handler))
+    api()
+        .0
         .fallback(|| async { ApiError(AppError::not_found("No such endpoint")) })
 }
 

@@ -1,22 +1,26 @@
 //! `POST/GET /tokens`, `DELETE /tokens/{id}`: the caller's own personal
 //! access tokens (SPEC B5).
-use super::{endpoint, ApiResult, Body, Caller, Endpoint};
+use super::openapi::{Invalid, NotFound, Unauthenticated};
+use super::{ApiResult, Body, Caller};
 use crate::state::AppState;
 use app::backend::tokens;
 use app::domain::token::{CreatedToken, NewTokenInput, TokenView};
 use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn endpoints() -> Vec<Endpoint> {
-    vec![
-        endpoint(Method::POST, "/tokens", create),
-        endpoint(Method::GET, "/tokens", list),
-        endpoint(Method::DELETE, "/tokens/{id}", revoke),
-    ]
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_token, list_tokens))
+        .routes(routes!(revoke_token))
 }
 
-async fn create(
+/// A new personal access token; its value is in this answer only.
+#[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = NewTokenInput,
+    responses((status = 201, body = CreatedToken, description = "The token, shown once"), Unauthenticated, Invalid))]
+async fn create_token(
     c: Caller,
     State(s): State<AppState>,
     Body(input): Body<NewTokenInput>,
@@ -25,11 +29,16 @@ async fn create(
     Ok((StatusCode::CREATED, Json(t)))
 }
 
-async fn list(c: Caller, State(s): State<AppState>) -> ApiResult<Json<Vec<TokenView>>> {
+#[utoipa::path(get, path = "/tokens", tag = "tokens",
+    responses((status = 200, body = Vec<TokenView>, description = "The caller's tokens, never their values"), Unauthenticated))]
+async fn list_tokens(c: Caller, State(s): State<AppState>) -> ApiResult<Json<Vec<TokenView>>> {
     Ok(Json(tokens::list(&s.db, &c.user).await?))
 }
 
-async fn revoke(
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "tokens",
+    params(("id" = String, Path, description = "The token's id")),
+    responses((status = 204, description = "Revoked: it stops at once"), Unauthenticated, NotFound))]
+async fn revoke_token(
     c: Caller,
     State(s): State<AppState>,
     Path(id): Path<String>,

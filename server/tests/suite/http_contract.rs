@@ -1,6 +1,6 @@
 //! API.md's error order (401, 404, 403, 422, 409), walked over every route
-//! of the router (`server::rest::endpoints`, the list the router is built
-//! from), on both databases.
+//! of the router (`server::rest::endpoints`: the operations of the OpenAPI
+//! document, which the router is built from), on both databases.
 //!
 //! Each route is tried by every kind of caller (nobody, an admin, an end
 //! user who sees nothing, an end user who views every app), with every
@@ -44,7 +44,10 @@ struct Demands {
 }
 
 fn demands(method: &str, path: &str) -> Demands {
-    let public = matches!((method, path), ("POST", "/setup") | ("POST", "/auth/login"));
+    let public = matches!(
+        (method, path),
+        ("POST", "/setup") | ("POST", "/auth/login") | ("GET", "/openapi.json")
+    );
     let admin =
         path.starts_with("/users") || path.starts_with("/groups") || path.starts_with("/audit");
     let app = path.starts_with("/apps/");
@@ -211,11 +214,10 @@ async fn every_route_answers_the_first_failing_rule_in_api_order(b: Backend) {
     assert!(endpoints.len() >= 30, "the walk would cover too little");
     let mut checked = 0;
     let mut wrong = Vec::new();
-    for e in &endpoints {
-        let method = e.method.as_str();
-        let d = demands(method, e.path);
+    for (method, path) in &endpoints {
+        let d = demands(method.as_str(), path);
         let unknowns: Vec<Option<&str>> = std::iter::once(None)
-            .chain(params(e.path).into_iter().map(Some))
+            .chain(params(path).into_iter().map(Some))
             .collect();
         for who in WHO {
             for unknown in &unknowns {
@@ -223,8 +225,8 @@ async fn every_route_answers_the_first_failing_rule_in_api_order(b: Backend) {
                     let Some(status) = expected(&d, who, unknown.is_some(), bad_body) else {
                         continue;
                     };
-                    let url = app.url(&format!("/api/v1{}", fill(e.path, &fixtures, *unknown)));
-                    let mut req = client_of(who).request(e.method.clone(), &url);
+                    let url = app.url(&format!("/api/v1{}", fill(path, &fixtures, *unknown)));
+                    let mut req = client_of(who).request(method.clone(), &url);
                     if bad_body {
                         req = req
                             .header("content-type", "application/json")
@@ -236,12 +238,11 @@ async fn every_route_answers_the_first_failing_rule_in_api_order(b: Backend) {
                     checked += 1;
                     if got != status {
                         wrong.push(format!(
-                            "{method} {} as {who:?} (unknown {unknown:?}, bad body {bad_body}): \
-                             expected {status}, got {got} {body}",
-                            e.path
+                            "{method} {path} as {who:?} (unknown {unknown:?}, bad body {bad_body}): \
+                             expected {status}, got {got} {body}"
                         ));
                     } else if status == 422 && body["error"]["field"] != "body" {
-                        wrong.push(format!("{method} {}: 422 names no field: {body}", e.path));
+                        wrong.push(format!("{method} {path}: 422 names no field: {body}"));
                     }
                 }
             }
@@ -304,4 +305,81 @@ async fn typed_fields_after_rights() {
             .await;
         assert_error(r, 404, "not_found", None).await;
     }
+}
+
+/// Server functions answer a refusal or a mistake with the error's own
+/// status (Leptos answers every error 500), as the pages' fetches see it.
+#[tokio::test]
+async fn server_functions_answer_with_the_errors_own_status() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let (_, builder) = app.user(&admin, "b@example.com", "builder").await;
+    let call = |c: &reqwest::Client, name: &str, form: &'static str| {
+        c.post(app.url(&format!("/api/{name}")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+    };
+    let cases: [(&reqwest::Client, &str, &'static str, u16); 6] = [
+        (
+            &builder,
+            "create_user",
+            "email=x%40example.com&name=X&password=password1&role=builder",
+            403,
+        ),
+        (
+            &admin,
+            "create_user",
+            "email=nope&name=X&password=password1&role=builder",
+            422,
+        ),
+        (
+            &admin,
+            "create_user",
+            "email=b%40example.com&name=X&password=password1&role=builder",
+            409,
+        ),
+        (&client(), "list_users", "", 401),
+        (
+            &client(),
+            "login",
+            "email=ada%40example.com&password=wrong-password",
+            401,
+        ),
+        (
+            &admin,
+            "load_app_page",
+            "app_id=missing&environment=development",
+            404,
+        ),
+    ];
+    for (c, name, form, status) in cases {
+        let r = call(c, name, form).await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{name} {form}");
+        let e: Value = r.json().await.unwrap();
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+    }
+}
+
+/// A corrupt row is the operator's problem: 500 with the generic message
+/// (nothing of the row leaks), and an ERROR line in the log. The request
+/// carries its own id so the test command's log check (scripts/
+/// check-errors.sh) knows this ERROR was caused on purpose, and can prove
+/// that ERROR lines reach it at all.
+#[tokio::test]
+async fn a_corrupt_row_is_a_500_and_an_error_for_the_operator() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    sqlx::query("UPDATE audit_log SET details = 'not json {'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let r = admin
+        .get(app.url("/api/v1/audit"))
+        .header("x-request-id", "corrupt-row-probe")
+        .send()
+        .await
+        .unwrap();
+    let body = assert_error(r, 500, "internal", None).await;
+    assert!(!body.to_string().contains("not json"), "{body}");
 }

@@ -15,6 +15,7 @@ mod http_dashboard_oracle;
 mod http_hardening;
 mod http_instances;
 mod http_lifecycle;
+mod http_openapi;
 mod http_races;
 mod http_setup_and_sessions;
 mod http_tokens;
