@@ -30,7 +30,8 @@ echo
 echo "==> Server tests (domain, HTTP on SQLite and PostgreSQL)"
 mkdir -p .test-data
 : >.test-data/server-test-errors.log
-STAGECRAFT_TEST_ERRORS=.test-data/server-test-errors.log cargo leptos test --release
+# Absolute: the tests run in server/.
+STAGECRAFT_TEST_ERRORS="$PWD/.test-data/server-test-errors.log" cargo leptos test --release
 
 echo
 echo "==> Fuzzing the HTTP API against its OpenAPI document (schemathesis)"
