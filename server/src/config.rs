@@ -29,6 +29,9 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// The clock of the time windows; the real one but in tests.
     pub clock: Clock,
+    /// `STAGECRAFT_MASTER_KEY`: the key secrets are sealed with (64 hex
+    /// characters); unset, a key file in the data folder.
+    pub master_key: Option<SecretString>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -73,6 +76,11 @@ impl Settings {
         let trusted_proxies =
             TrustedProxies::parse(&var("STAGECRAFT_TRUSTED_PROXIES").unwrap_or_default())
                 .map_err(|e| format!("STAGECRAFT_TRUSTED_PROXIES: {e}"))?;
+        let master_key = var("STAGECRAFT_MASTER_KEY").map(SecretString::from);
+        if let Some(k) = &master_key {
+            app::backend::secrets::MasterKey::parse(k.expose_secret())
+                .map_err(|e| format!("STAGECRAFT_MASTER_KEY {e}"))?;
+        }
         Ok(Settings {
             site_addr,
             database_url: database_url.into(),
@@ -82,6 +90,7 @@ impl Settings {
             log_json,
             trusted_proxies,
             clock: Clock::default(),
+            master_key,
         })
     }
 
@@ -100,7 +109,7 @@ impl Settings {
     /// The settings as printed at start: the database password masked.
     pub fn describe(&self) -> String {
         format!(
-            "address={} database={} data_dir={} public_url={} session_hours={} secure_cookies={} trusted_proxies={}",
+            "address={} database={} data_dir={} public_url={} session_hours={} secure_cookies={} trusted_proxies={} master_key={}",
             self.site_addr,
             mask_password(self.database_url.expose_secret()),
             self.data_dir.display(),
@@ -108,6 +117,11 @@ impl Settings {
             self.session_hours,
             self.secure_cookies(),
             self.trusted_proxies,
+            if self.master_key.is_some() {
+                "STAGECRAFT_MASTER_KEY"
+            } else {
+                "the key file of the data folder"
+            },
         )
     }
 }

@@ -45,9 +45,27 @@ pub async fn open_database(settings: &Settings) -> Result<Db, String> {
     Ok(db)
 }
 
+/// The master key of `settings` (`STAGECRAFT_MASTER_KEY` or the data
+/// folder's key file), checked against `db`. Only the server needs it: the
+/// operator's `server admin` commands touch no secret and make no key file.
+async fn unlock_secrets(settings: &Settings, mut db: Db) -> Result<Db, String> {
+    use app::backend::secrets;
+    let source = match &settings.master_key {
+        Some(_) => secrets::KEY_SETTING.to_string(),
+        None => format!(
+            "the key file {}",
+            settings.data_dir.join(secrets::KEY_FILE).display()
+        ),
+    };
+    let key = secrets::load_or_create(settings.master_key.as_ref(), &settings.data_dir)?;
+    secrets::check(&db, &key, &source).await?;
+    db.master_key = Some(std::sync::Arc::new(key));
+    Ok(db)
+}
+
 /// Connects, migrates and builds the whole router for `settings`.
 pub async fn build(settings: &Settings) -> Result<Router, String> {
-    let db = open_database(settings).await?;
+    let db = unlock_secrets(settings, open_database(settings).await?).await?;
     let store = sessions::Store::new(db.clone(), time::Duration::hours(settings.session_hours));
     store.spawn_cleanup();
     tokio::task::spawn_blocking(passwords::warm_up);

@@ -36,6 +36,9 @@ pub struct Db {
     pub clock: super::clock::Clock,
     /// What rarely changes, held in memory (`cache`).
     pub cache: std::sync::Arc<super::cache::Cache>,
+    /// The key secrets are sealed with, once checked against the database
+    /// (`secrets::check`).
+    pub master_key: Option<std::sync::Arc<super::secrets::MasterKey>>,
 }
 
 pub type Tx = Transaction<'static, Any>;
@@ -69,6 +72,7 @@ impl Db {
             backend,
             clock: Default::default(),
             cache: Default::default(),
+            master_key: None,
         })
     }
 

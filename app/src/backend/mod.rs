@@ -10,6 +10,7 @@ pub mod db;
 pub mod environments;
 pub mod groups;
 pub mod passwords;
+pub mod secrets;
 pub mod session;
 pub mod tokens;
 pub mod users;

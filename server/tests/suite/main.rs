@@ -7,6 +7,7 @@ mod domain_access;
 mod domain_input;
 mod domain_lifecycle;
 mod domain_rules;
+mod domain_secrets;
 mod domain_user;
 mod http_access;
 mod http_audit;

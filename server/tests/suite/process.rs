@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 both_backends!(
     binary_starts_migrates_serves_and_stops_on_sigterm,
-    s1_killed_mid_lifecycle_every_invariant_holds
+    s1_killed_mid_lifecycle_every_invariant_holds,
+    d3_the_key_file_is_private_and_another_key_stops_the_server,
 );
 
 /// The release binary on `port` with `data_dir` and, for PostgreSQL, the
@@ -26,7 +27,10 @@ fn start_binary(
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     if let Some(app) = pg {
-        cmd.env("DATABASE_URL", app.database_url());
+        // Another instance of the test's database: the same master key.
+        let key = std::fs::read_to_string(app.data_dir.join("master.key")).unwrap();
+        cmd.env("DATABASE_URL", app.database_url())
+            .env("STAGECRAFT_MASTER_KEY", key.trim());
     }
     cmd.spawn().expect("the server binary starts")
 }
@@ -75,7 +79,10 @@ async fn binary_starts_migrates_serves_and_stops_on_sigterm(b: Backend) {
         }
     };
     if let Some(app) = &pg_app {
-        cmd.env("DATABASE_URL", app.database_url());
+        // A second instance of that database: the same master key.
+        let key = std::fs::read_to_string(app.data_dir.join("master.key")).unwrap();
+        cmd.env("DATABASE_URL", app.database_url())
+            .env("STAGECRAFT_MASTER_KEY", key.trim());
     }
     let mut child = cmd.spawn().expect("the server binary starts");
     let url = format!("http://127.0.0.1:{port}");
@@ -149,6 +156,11 @@ fn a_bad_setting_stops_the_server_with_a_clear_message() {
             "STAGECRAFT_PUBLIC_URL",
             "tools.example.com",
             "STAGECRAFT_PUBLIC_URL",
+        ),
+        (
+            "STAGECRAFT_MASTER_KEY",
+            "not-a-key",
+            "STAGECRAFT_MASTER_KEY must be 64 hexadecimal characters",
         ),
         (
             "STAGECRAFT_TRUSTED_PROXIES",
@@ -372,4 +384,114 @@ async fn s1_killed_mid_lifecycle_every_invariant_holds(b: Backend) {
     child.kill().unwrap();
     child.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs the binary until it exits by itself (at most 30 s), as a start-up
+/// that must fail does; answers its exit code and everything it printed.
+fn run_until_exit(mut cmd: Command) -> (Option<i32>, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server binary starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+/// D3: the first start makes a private key file; the database remembers
+/// the key it met first, and a server with another key (SQLite: another
+/// STAGECRAFT_MASTER_KEY; PostgreSQL: a second instance with a key file of
+/// its own) stops with a message naming the setting.
+async fn d3_the_key_file_is_private_and_another_key_stops_the_server(b: Backend) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir =
+        std::env::temp_dir().join(format!("stagecraft-key-{}", uuid::Uuid::new_v4().simple()));
+    let pg = match b {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(spawn_app(Backend::Postgres).await),
+    };
+    // The first instance: the binary on SQLite; on PostgreSQL the test's
+    // own server, which opened the database first.
+    let first_dir = match &pg {
+        None => {
+            let port = free_port();
+            let mut child = start_binary(port, &dir, None);
+            wait_until_up(&client(), &format!("http://127.0.0.1:{port}")).await;
+            let _ = child.kill();
+            let _ = child.wait();
+            dir.clone()
+        }
+        Some(app) => app.data_dir.clone(),
+    };
+    let key_file = first_dir.join("master.key");
+    let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the key file is the owner's alone");
+    let key = std::fs::read_to_string(&key_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_eq!(key.len(), 64);
+
+    let other_dir =
+        std::env::temp_dir().join(format!("stagecraft-key-{}", uuid::Uuid::new_v4().simple()));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env_remove("DATABASE_URL")
+        .env_remove("STAGECRAFT_MASTER_KEY");
+    match &pg {
+        // The same file, another key.
+        None => {
+            let other: String = key.chars().rev().collect();
+            cmd.env("STAGECRAFT_DATA_DIR", &dir)
+                .env("STAGECRAFT_MASTER_KEY", other);
+        }
+        // A second instance of the same database with a key file of its own.
+        Some(app) => {
+            cmd.env("STAGECRAFT_DATA_DIR", &other_dir)
+                .env("DATABASE_URL", app.database_url());
+        }
+    }
+    let (code, out) = run_until_exit(cmd);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("does not open the secrets of this database"),
+        "{out}"
+    );
+    assert!(out.contains("STAGECRAFT_MASTER_KEY"), "{out}");
+    assert!(!out.contains(&key), "the key is never printed");
+
+    // The right key, given as the setting, starts it.
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("STAGECRAFT_DATA_DIR", &other_dir)
+        .env("STAGECRAFT_MASTER_KEY", &key)
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    match &pg {
+        None => cmd.env("STAGECRAFT_DATA_DIR", &dir),
+        Some(app) => cmd.env("DATABASE_URL", app.database_url()),
+    };
+    let mut child = cmd.spawn().unwrap();
+    wait_until_up(&client(), &format!("http://127.0.0.1:{port}")).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&other_dir);
 }

@@ -109,7 +109,7 @@ pub struct TestApp {
     pub db: app::backend::Db,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     pg_database: Option<String>,
-    data_dir: PathBuf,
+    pub data_dir: PathBuf,
     database_url: String,
 }
 
@@ -169,6 +169,7 @@ pub async fn spawn_app_configured(
         log_json: false,
         trusted_proxies: app::domain::network::TrustedProxies::parse(trusted_proxies).unwrap(),
         clock: clock.clone(),
+        master_key: None,
     };
     let (base, tx) = serve(&settings).await;
     let db = app::backend::Db::connect(&database_url).await.unwrap();
@@ -269,6 +270,7 @@ impl TestApp {
             log_json: false,
             trusted_proxies: Default::default(),
             clock: Default::default(),
+            master_key: None,
         };
         let (base, tx) = serve(&settings).await;
         Instance {
