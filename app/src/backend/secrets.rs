@@ -34,7 +34,9 @@ impl std::fmt::Debug for MasterKey {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hexadecimal: how keys, sealed values and token hashes are
+/// written.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

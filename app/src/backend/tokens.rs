@@ -3,6 +3,7 @@
 use super::audit;
 use super::clock;
 use super::db::Db;
+use super::secrets::hex;
 use super::users::user_from_row;
 use crate::domain::input::Input;
 use crate::domain::token::{CreatedToken, NewToken, NewTokenInput, TokenView, TOKEN_PREFIX};
@@ -17,10 +18,6 @@ use sqlx::Row;
 /// safe as a slow one and lets one indexed lookup find it.
 fn hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn new_value() -> String {
