@@ -26,8 +26,16 @@ pub async fn refuse_cross_origin(
 /// A request that authenticates by an access token and carries no cookie:
 /// a browser cannot be tricked into sending it (a token is never attached
 /// on its own), so another site's `Origin` does no harm.
+/// Only the Bearer scheme: a browser attaches Basic or Negotiate
+/// credentials by itself, so those prove nothing about who sent the request.
 fn token_only(req: &Request) -> bool {
-    req.headers().contains_key(header::AUTHORIZATION) && !req.headers().contains_key(header::COOKIE)
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::rest::bearer_value)
+        .is_some();
+    bearer && !req.headers().contains_key(header::COOKIE)
 }
 
 fn is_cross_origin(req: &Request, public_origin: Option<&str>) -> bool {

@@ -7,10 +7,6 @@ use crate::domain::paging;
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
 use sqlx::Row;
-use time::format_description::well_known::Rfc3339;
-use time::format_description::BorrowedFormatItem;
-use time::macros::format_description;
-use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 /// Who did it: a signed-in user, or (for failed sign-ins) only an email.
 pub struct Actor<'a> {
@@ -77,45 +73,13 @@ pub struct AuditFilter {
     pub accept_datetime_local: bool,
 }
 
-/// The forms of a `datetime-local` input, read as UTC.
-const DATETIME_LOCAL: [&[BorrowedFormatItem<'static>]; 3] = [
-    format_description!("[year]-[month]-[day]T[hour]:[minute]"),
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]"),
-];
-
-/// A time filter (`from` or `to`) in the stored form of `audit_log.at`
-/// (fixed-width UTC text, see `clock`), so that it compares as text. The
-/// one parser of both doors: RFC 3339 with any offset, and with
-/// `datetime_local` also the page's zone-less form, read as UTC.
-pub fn parse_time(field: &str, raw: &str, datetime_local: bool) -> AppResult<String> {
-    let parsed = OffsetDateTime::parse(raw, &Rfc3339).ok().or_else(|| {
-        if !datetime_local {
-            return None;
-        }
-        DATETIME_LOCAL
-            .iter()
-            .find_map(|f| PrimitiveDateTime::parse(raw, *f).ok())
-            .map(PrimitiveDateTime::assume_utc)
-    });
-    // Out of range in UTC (e.g. year 9999 with a negative offset) is bad
-    // input too, not a panic in `to_offset`.
-    let utc = parsed.and_then(|t| t.checked_to_offset(UtcOffset::UTC));
-    utc.map(clock::format).ok_or_else(|| {
-        AppError::invalid(
-            field,
-            format!("{field} must be an RFC 3339 time, like 2026-01-31T09:00:00Z"),
-        )
-    })
-}
-
 /// Newest first, `limit` 1..=500 (default 100); `next` is the `before` of the
 /// following page. `from` is inclusive, `to` exclusive.
 pub async fn list(db: &Db, actor: &User, filter: AuditFilter) -> AppResult<AuditPage> {
     super::users::require_admin(actor)?;
     let when = |field: &str, raw: &Option<String>| {
         raw.as_deref()
-            .map(|r| parse_time(field, r, filter.accept_datetime_local))
+            .map(|r| clock::parse_time(field, r, filter.accept_datetime_local))
             .transpose()
     };
     let from = when("from", &filter.from)?;

@@ -155,7 +155,13 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     }
     let mut f = options.open(path)?;
     f.write_all(text.as_bytes())?;
-    f.write_all(b"\n")
+    f.write_all(b"\n")?;
+    // On disk before the database records this key as its own.
+    f.sync_all()?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 /// Checks `key` against the database's check value, writing it if the

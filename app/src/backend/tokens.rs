@@ -49,7 +49,7 @@ pub async fn create(db: &Db, user: &User, input: Input<NewTokenInput>) -> AppRes
     let expires_at = match expires_at {
         None => None,
         Some(raw) => {
-            let at = audit::parse_time("expires_at", raw.trim(), true)?;
+            let at = clock::parse_time("expires_at", raw.trim(), true)?;
             if at <= now(db) {
                 return Err(AppError::invalid(
                     "expires_at",
@@ -167,11 +167,15 @@ pub async fn authenticate(db: &Db, token: &str) -> AppResult<User> {
             .unwrap_or_else(|_| time::OffsetDateTime::now_utc()),
     );
     if last_used.is_none_or(|l| l < stale_before) {
-        sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE id = $2")
+        // Bookkeeping: a busy database must not fail the request it notes.
+        let noted = sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE id = $2")
             .bind(&now)
             .bind(row.get::<String, _>("token_id"))
             .execute(&db.pool)
-            .await?;
+            .await;
+        if let Err(e) = noted {
+            tracing::warn!(error = %e, "cannot note a token's last use");
+        }
     }
     Ok(user)
 }

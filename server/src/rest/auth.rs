@@ -69,8 +69,12 @@ async fn login(
 #[utoipa::path(post, path = "/auth/logout", tag = "sessions",
     responses((status = 204, description = "Signed out"), Unauthenticated))]
 async fn logout(caller: Caller, State(state): State<AppState>) -> ApiResult<StatusCode> {
-    auth::sign_out(&state.db, &caller.user).await?;
-    session::end(&caller.session).await?;
+    // A token has no session to end (revoke it instead): nothing happens,
+    // so nothing is recorded.
+    if !caller.by_token {
+        auth::sign_out(&state.db, &caller.user).await?;
+        session::end(&caller.session).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -124,6 +124,8 @@ impl<S: Send + Sync, T: Validate> FromRequest<S> for Body<T> {
 pub struct Caller {
     pub user: User,
     pub session: Session,
+    /// Signed in by a personal access token, not a session.
+    pub by_token: bool,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -139,11 +141,16 @@ impl FromRequestParts<AppState> for Caller {
                 tracing::error!(message = m, "session layer missing");
                 AppError::internal()
             })?;
-        let user = match bearer_token(parts)? {
+        let token = bearer_token(parts)?;
+        let user = match token {
             Some(token) => app::backend::tokens::authenticate(&state.db, token).await?,
             None => session::require_user(&state.db, &session).await?,
         };
-        Ok(Caller { user, session })
+        Ok(Caller {
+            user,
+            session,
+            by_token: token.is_some(),
+        })
     }
 }
 
@@ -160,12 +167,15 @@ pub fn bearer_token(parts: &Parts) -> AppResult<Option<&str>> {
         )
     };
     let value = value.to_str().map_err(|_| refused())?;
-    match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(Some(token.trim()))
-        }
-        _ => Err(refused()),
+    match bearer_value(value) {
+        Some(token) => Ok(Some(token)),
+        None => Err(refused()),
     }
+}
+
+/// The token of an `Authorization` value of the Bearer scheme, if it is one.
+pub fn bearer_value(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }

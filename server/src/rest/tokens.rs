@@ -1,10 +1,11 @@
 //! `POST/GET /tokens`, `DELETE /tokens/{id}`: the caller's own personal
 //! access tokens (SPEC B5).
-use super::openapi::{Invalid, NotFound, Unauthenticated};
+use super::openapi::{Forbidden, Invalid, NotFound, Unauthenticated};
 use super::{ApiResult, Body, Caller};
 use crate::state::AppState;
 use app::backend::tokens;
 use app::domain::token::{CreatedToken, NewTokenInput, TokenView};
+use app::error::AppError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -19,12 +20,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// A new personal access token; its value is in this answer only.
 #[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = NewTokenInput,
-    responses((status = 201, body = CreatedToken, description = "The token, shown once"), Unauthenticated, Invalid))]
+    responses((status = 201, body = CreatedToken, description = "The token, shown once"), Unauthenticated, Forbidden, Invalid))]
 async fn create_token(
     c: Caller,
     State(s): State<AppState>,
     Body(input): Body<NewTokenInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    // A leaked token must not mint a lasting one: tokens are made signed in.
+    if c.by_token {
+        return Err(
+            AppError::forbidden("Make access tokens signed in, not with another token").into(),
+        );
+    }
     let t = tokens::create(&s.db, &c.user, input).await?;
     Ok((StatusCode::CREATED, Json(t)))
 }

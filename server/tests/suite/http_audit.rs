@@ -1252,7 +1252,7 @@ async fn l2_the_page_filters_by_time(b: Backend) {
 
 #[test]
 fn l2_one_parser_of_times_for_both_doors() {
-    use app::backend::audit::parse_time;
+    use app::backend::clock::parse_time;
     for (raw, page_only, stored) in [
         ("2020-01-01T12:00:00Z", false, "2020-01-01T12:00:00.000000Z"),
         (

@@ -65,6 +65,26 @@ async fn b5_token_lifecycle(b: Backend) {
         .await
         .unwrap();
     assert_error(r, 403, "forbidden", None).await;
+    // A token cannot make another (a leaked one would outlive its expiry).
+    let r = t
+        .post(app.url("/api/v1/tokens"))
+        .header("authorization", bearer(&token))
+        .json(&json!({"name": "more"}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 403, "forbidden", None).await;
+    // Signing out with a token ends nothing and records nothing.
+    let before = app.audit_actions().await;
+    let r = t
+        .post(app.url("/api/v1/auth/logout"))
+        .header("authorization", bearer(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(app.audit_actions().await, before);
+    assert_eq!(me_with(&app, &token).await.status(), 200);
 
     // Listed without its value, with its last use; only to its user.
     let r = app.get(&builder, "/api/v1/tokens").await;
@@ -256,6 +276,16 @@ async fn b5_token_is_for_the_api_only(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
+    // Basic credentials a browser may attach by itself earn no exemption.
+    let r = t
+        .post(app.url("/api/v1/auth/login"))
+        .header("authorization", "Basic Ym9iOnNlY3JldA==")
+        .header("origin", "https://elsewhere.example")
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 403, "forbidden", None).await;
     // With a cookie as well, the request could be a browser's: refused.
     let r = admin
         .post(app.url("/api/v1/apps"))
