@@ -2,27 +2,13 @@
 // promote through the environments with the switcher, release, make v2,
 // release it, roll back; disabled buttons say why. JavaScript on and off.
 const { test, expect } = require('@playwright/test');
+const { settled, signInBeforeEach } = require('./support');
 
 test.describe.configure({ mode: 'serial' });
 
 const ADMIN = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' };
 
-async function settled(page, testInfo) {
-  if (testInfo.project.use.javaScriptEnabled) {
-    await expect(page.locator('body[data-hydrated=true]')).toHaveCount(1);
-  }
-}
-
-test.beforeEach(async ({ page }, testInfo) => {
-  page.on('pageerror', (e) => { throw new Error(`page error: ${e.message}`); });
-  await page.goto('/login');
-  await settled(page, testInfo);
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: /Hello, Ada Admin/ })).toBeVisible();
-  await settled(page, testInfo);
-});
+signInBeforeEach(ADMIN);
 
 const row = (page, name) => page.locator(`tr[data-version="${name}"]`);
 

@@ -2,27 +2,13 @@
 // a name, shown once, usable on the API only, revoked at once. JavaScript
 // on and off.
 const { test, expect } = require('@playwright/test');
+const { settled, signInBeforeEach } = require('./support');
 
 test.describe.configure({ mode: 'serial' });
 
 const BUILDER = { name: 'Bob Builder', email: 'bob@example.com', password: 'builder password 1' };
 
-async function settled(page, testInfo) {
-  if (testInfo.project.use.javaScriptEnabled) {
-    await expect(page.locator('body[data-hydrated=true]')).toHaveCount(1);
-  }
-}
-
-test.beforeEach(async ({ page }, testInfo) => {
-  page.on('pageerror', (e) => { throw new Error(`page error: ${e.message}`); });
-  await page.goto('/login');
-  await settled(page, testInfo);
-  await page.getByLabel('Email').fill(BUILDER.email);
-  await page.getByLabel('Password').fill(BUILDER.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: /Hello, Bob Builder/ })).toBeVisible();
-  await settled(page, testInfo);
-});
+signInBeforeEach(BUILDER);
 
 test('B5 a builder makes a token, sees it once, uses it on the API, revokes it', async ({ page, request }, testInfo) => {
   await page.getByRole('link', { name: 'Tokens' }).click();

@@ -45,6 +45,13 @@ impl Clock {
         unix_now() + self.offset_seconds.load(Ordering::Relaxed)
     }
 
+    /// This clock's time `seconds_ago`, in the stored form.
+    pub fn stored(&self, seconds_ago: i64) -> String {
+        let t = OffsetDateTime::from_unix_timestamp(self.unix_now() - seconds_ago)
+            .unwrap_or_else(|_| OffsetDateTime::now_utc());
+        format(t)
+    }
+
     /// Moves this clock forward (tests only have a use for it).
     pub fn advance(&self, seconds: i64) {
         self.offset_seconds.fetch_add(seconds, Ordering::Relaxed);

@@ -27,13 +27,6 @@ fn new_value() -> String {
     format!("{TOKEN_PREFIX}{}", hex(&bytes))
 }
 
-/// The server's "now" in the stored form (its clock moves in tests).
-fn now(db: &Db) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(db.clock.unix_now())
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    clock::format(t)
-}
-
 fn view(r: &AnyRow) -> TokenView {
     TokenView {
         id: r.get("id"),
@@ -50,7 +43,7 @@ pub async fn create(db: &Db, user: &User, input: Input<NewTokenInput>) -> AppRes
         None => None,
         Some(raw) => {
             let at = clock::parse_time("expires_at", raw.trim(), true)?;
-            if at <= now(db) {
+            if at <= db.clock.stored(0) {
                 return Err(AppError::invalid(
                     "expires_at",
                     "expires_at must be in the future",
@@ -149,7 +142,7 @@ pub async fn authenticate(db: &Db, token: &str) -> AppResult<User> {
     .fetch_optional(&db.pool)
     .await?
     .ok_or_else(refused)?;
-    let now = now(db);
+    let now = db.clock.stored(0);
     let expires_at: Option<String> = row.get("expires_at");
     if expires_at.is_some_and(|e| e <= now) {
         return Err(AppError::unauthenticated_because(
@@ -162,10 +155,7 @@ pub async fn authenticate(db: &Db, token: &str) -> AppResult<User> {
     }
     db.cache.observe(row.get("epoch"));
     let last_used: Option<String> = row.get("last_used_at");
-    let stale_before = clock::format(
-        time::OffsetDateTime::from_unix_timestamp(db.clock.unix_now() - LAST_USED_STEP_SECONDS)
-            .unwrap_or_else(|_| time::OffsetDateTime::now_utc()),
-    );
+    let stale_before = db.clock.stored(LAST_USED_STEP_SECONDS);
     if last_used.is_none_or(|l| l < stale_before) {
         // Bookkeeping: a busy database must not fail the request it notes.
         let noted = sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE id = $2")
