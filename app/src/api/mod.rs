@@ -2,6 +2,7 @@
 //! who is calling, then makes one call into `backend`; no rules live here.
 pub mod apps;
 pub mod auth;
+pub mod constants;
 pub mod environments;
 pub mod groups;
 pub mod tokens;

@@ -300,3 +300,55 @@ pub async fn of_app(
         .decide(app_id, created_by, envs, false)
         .access)
 }
+
+/// P9: whether the user has edit access to at least one app, which is what
+/// listing data sources and constants needs. Each candidate app is decided
+/// by `decide`, so the rule stays the access rule (a vanished environment
+/// grants nothing, end users never edit).
+pub async fn edits_some_app(db: &Db, user: &User) -> AppResult<bool> {
+    if user.role == Role::Admin {
+        return Ok(true);
+    }
+    let envs = environments::all(db).await?;
+    let grants = UserGrants::load(db, user, None).await?;
+    let edits = |app_id: &str, created_by: &str| {
+        grants.decide(app_id, created_by, &envs, false).access.level == Level::Edit
+    };
+    // One app per way edit could come: made by the user, covered by an
+    // all-apps permission (any app), or listed by a permission.
+    let mine = sqlx::query("SELECT id, created_by FROM apps WHERE created_by = $1 LIMIT 1")
+        .bind(&user.id)
+        .fetch_optional(&db.pool)
+        .await?;
+    let any = sqlx::query("SELECT id, created_by FROM apps LIMIT 1")
+        .fetch_optional(&db.pool)
+        .await?;
+    for row in mine.iter().chain(any.iter()) {
+        if edits(
+            &row.get::<String, _>("id"),
+            &row.get::<String, _>("created_by"),
+        ) {
+            return Ok(true);
+        }
+    }
+    Ok(grants.by_app.keys().any(|app_id| edits(app_id, "")))
+}
+
+/// P9: listing data sources or constants; 403 naming what is missing.
+pub async fn require_lists_shared(db: &Db, user: &User, what: &str) -> AppResult<()> {
+    if edits_some_app(db, user).await? {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!(
+            "Seeing {what} needs edit access to some app"
+        )))
+    }
+}
+
+/// P9: changing data sources or constants needs `flag`.
+pub async fn require_flag(db: &Db, user: &User, flag: Flag) -> AppResult<()> {
+    match flags_of(db, user).await?.denial(flag) {
+        None => Ok(()),
+        Some(why) => Err(AppError::forbidden(why)),
+    }
+}

@@ -2,7 +2,7 @@
 //! change, delete. Access is decided by `domain::access`.
 use super::access::{bind_dashboard, dashboard_condition, flags_of, of_app, UserGrants};
 use super::audit;
-use super::db::{unique_violation_on, Backend, Db, Tx};
+use super::db::{unique_violation_on, Db, Tx};
 use super::{clock, environments};
 use crate::domain::access::{Access, AppChange, Flags, Level};
 use crate::domain::app::{
@@ -385,10 +385,7 @@ fn require_app_wide(found: &Found, change: AppChange) -> AppResult<()> {
 /// (PostgreSQL; SQLite's write transaction already holds the database).
 /// 404 when it is gone.
 async fn lock_row(db: &Db, tx: &mut Tx, app_id: &str) -> AppResult<AnyRow> {
-    let lock = match db.backend {
-        Backend::Postgres => " FOR UPDATE",
-        Backend::Sqlite => "",
-    };
+    let lock = db.backend.for_update();
     sqlx::query(&format!("SELECT {COLUMNS} FROM apps WHERE id = $1{lock}"))
         .bind(app_id)
         .fetch_optional(&mut **tx)
@@ -615,6 +612,6 @@ async fn read_dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard>
             .collect(),
         page,
         has_next,
-        create_refusal: flags.app_create_denial().map(str::to_string),
+        create_refusal: flags.app_create_denial(),
     })
 }

@@ -26,6 +26,16 @@ impl Backend {
             None
         }
     }
+
+    /// The suffix that locks the rows a SELECT reads until the transaction
+    /// ends: PostgreSQL's `FOR UPDATE`; SQLite's write transaction already
+    /// holds the whole database (`Db::begin`).
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

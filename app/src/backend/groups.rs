@@ -57,11 +57,7 @@ async fn facts_where(
     condition: &str,
     bind: &str,
 ) -> AppResult<Vec<GroupFacts>> {
-    let lock = if backend == Backend::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
+    let lock = backend.for_update();
     let rows = sqlx::query(&format!(
         "SELECT g.id, g.name, g.role, {FLAG_COLUMNS} FROM groups g WHERE {condition} ORDER BY g.id{lock}"
     ))

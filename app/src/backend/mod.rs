@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod clock;
+pub mod constants;
 pub mod db;
 pub mod environments;
 pub mod groups;

@@ -200,3 +200,21 @@ pub async fn check(db: &Db, key: &MasterKey, source: &str) -> Result<(), String>
         )),
     }
 }
+
+/// The server's key, which `server::build` sets before serving; a service
+/// reached without it (an admin command) fails instead of storing plain text.
+pub fn key_of(db: &Db) -> crate::error::AppResult<&MasterKey> {
+    db.master_key.as_deref().ok_or_else(|| {
+        tracing::error!("a secret was used before the master key was loaded");
+        crate::error::AppError::internal()
+    })
+}
+
+/// Opens a stored secret, or logs which one failed to open (a changed row,
+/// or another key that slipped past `check`) and fails the request.
+pub fn open_stored(db: &Db, context: &str, sealed: &str) -> crate::error::AppResult<SecretString> {
+    key_of(db)?.open(context, sealed).ok_or_else(|| {
+        tracing::error!(context, "a stored secret does not open with the master key");
+        crate::error::AppError::internal()
+    })
+}

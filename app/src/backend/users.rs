@@ -86,11 +86,7 @@ pub(super) async fn insert(
 /// group membership change of the same user run one after the other (P3).
 /// Lock order everywhere: the user, then groups.
 pub(super) async fn lock(tx: &mut Tx, backend: Backend, id: &str) -> AppResult<User> {
-    let lock = if backend == Backend::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
+    let lock = backend.for_update();
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1{lock}"))
         .bind(id)
         .fetch_optional(&mut **tx)

@@ -136,8 +136,15 @@ impl Flags {
 impl Flags {
     /// Why the user may not create apps (P3), if they may not: the create
     /// form is disabled with this text and the server refuses with it.
-    pub fn app_create_denial(&self) -> Option<&'static str> {
-        (!self.app_create).then_some("You do not have the App create permission")
+    pub fn app_create_denial(&self) -> Option<String> {
+        self.denial(Flag::AppCreate)
+    }
+
+    /// Why the user may not do what `flag` allows, if they may not: the
+    /// page disables the control with this text and the server refuses
+    /// with it (P3, P9).
+    pub fn denial(&self, flag: Flag) -> Option<String> {
+        (!self.get(flag)).then(|| format!("You do not have the {} permission", flag.name()))
     }
 }
 

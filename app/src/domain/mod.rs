@@ -3,6 +3,7 @@
 pub mod access;
 pub mod app;
 pub mod audit;
+pub mod constant;
 pub mod environment;
 pub mod group;
 pub mod input;

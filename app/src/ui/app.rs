@@ -1,6 +1,7 @@
 //! The document, the router and the session context every page reads.
 use super::{
-    audit, auth, builder, explain, groups, home, not_found, shell, tokens, users, version,
+    audit, auth, builder, constants, explain, groups, home, not_found, shell, tokens, users,
+    version,
 };
 use crate::api::auth::{get_visitor, Logout, Visitor};
 use crate::error::AppError;
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/groups/:id") view=groups::GroupDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/access") view=explain::ExplainPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=audit::AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/constants") view=constants::ConstantsRoute ssr=SsrMode::Async/>
                     <Route path=path!("/settings/tokens") view=tokens::TokensPage ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id") view=builder::AppBuilderPage ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id/versions/:version_id") view=version::VersionPage ssr=SsrMode::Async/>

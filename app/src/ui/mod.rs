@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod builder;
 pub mod components;
+pub mod constants;
 pub mod explain;
 pub mod groups;
 pub mod home;

@@ -3,6 +3,7 @@
 //! answer; the rules live in `app::backend`.
 mod apps;
 mod auth;
+mod constants;
 mod groups;
 pub mod openapi;
 mod tokens;
@@ -34,6 +35,7 @@ fn api() -> (Router<AppState>, OpenApi) {
         .merge(groups::routes())
         .merge(apps::routes())
         .merge(tokens::routes())
+        .merge(constants::routes())
         .merge(openapi::routes())
         .split_for_parts()
 }

@@ -19,7 +19,11 @@ const BOB: &str = "bob@example.com";
 const BOB_PASSWORD: &str = "password-of-bob";
 
 /// Every action SPEC L1 names that a use case records today.
-const L1_ACTIONS: [&str; 22] = [
+const L1_ACTIONS: [&str; 26] = [
+    "constant.create",
+    "constant.set_value",
+    "constant.delete_value",
+    "constant.delete",
     "auth.setup",
     "auth.login",
     "auth.login_failed",
@@ -929,6 +933,166 @@ fn the_steps() -> Vec<Step> {
                 details: |_| json!({"name": "Quality"}),
             },
         },
+        // Constants (C1–C3): a secret's value never reaches the log.
+        Step {
+            what: "Bob creates a global constant",
+            by: Bob,
+            call: |_| {
+                Post(
+                    "/api/v1/constants".into(),
+                    json!({"name": "REGION", "type": "global", "values": {"development": "eu", "staging": "us"}}),
+                )
+            },
+            status: 201,
+            keep: |ids, v| {
+                ids.insert("region", id_of(v));
+            },
+            records: Entry {
+                actor: BOB,
+                action: "constant.create",
+                target: |ids| format!("constant:{}", ids["region"]),
+                details: |_| json!({"name": "REGION", "type": "global", "values": {"development": "eu", "staging": "us"}}),
+            },
+        },
+        Step {
+            what: "the same global again (409)",
+            by: Bob,
+            call: |_| {
+                Post(
+                    "/api/v1/constants".into(),
+                    json!({"name": "REGION", "type": "global"}),
+                )
+            },
+            status: 409,
+            keep: keep_nothing,
+            records: Nothing,
+        },
+        Step {
+            what: "the admin creates a secret",
+            by: Admin,
+            call: |_| {
+                Post(
+                    "/api/v1/constants".into(),
+                    json!({"name": "API_KEY", "type": "secret", "values": {"production": "s3cret-prod-key"}}),
+                )
+            },
+            status: 201,
+            keep: |ids, v| {
+                ids.insert("api_key", id_of(v));
+            },
+            records: Entry {
+                actor: ADMIN_EMAIL,
+                action: "constant.create",
+                target: |ids| format!("constant:{}", ids["api_key"]),
+                details: |_| json!({"name": "API_KEY", "type": "secret", "values": {"production": "********"}}),
+            },
+        },
+        Step {
+            what: "a constant by nobody (401)",
+            by: Stranger,
+            call: |_| {
+                Post(
+                    "/api/v1/constants".into(),
+                    json!({"name": "X", "type": "global"}),
+                )
+            },
+            status: 401,
+            keep: keep_nothing,
+            records: Nothing,
+        },
+        Step {
+            what: "the secret sent back masked keeps its value",
+            by: Admin,
+            call: |ids| {
+                Put(
+                    format!("/api/v1/constants/{}/values/production", ids["api_key"]),
+                    json!({"value": "********"}),
+                )
+            },
+            status: 200,
+            keep: keep_nothing,
+            records: Nothing,
+        },
+        Step {
+            what: "a global's production value",
+            by: Admin,
+            call: |ids| {
+                Put(
+                    format!("/api/v1/constants/{}/values/production", ids["region"]),
+                    json!({"value": "ap"}),
+                )
+            },
+            status: 200,
+            keep: keep_nothing,
+            records: Entry {
+                actor: ADMIN_EMAIL,
+                action: "constant.set_value",
+                target: |ids| format!("constant:{}", ids["region"]),
+                details: |_| json!({"name": "REGION", "type": "global", "environment": "production", "value": "ap"}),
+            },
+        },
+        Step {
+            what: "a secret's staging value",
+            by: Admin,
+            call: |ids| {
+                Put(
+                    format!("/api/v1/constants/{}/values/staging", ids["api_key"]),
+                    json!({"value": "another-secret"}),
+                )
+            },
+            status: 200,
+            keep: keep_nothing,
+            records: Entry {
+                actor: ADMIN_EMAIL,
+                action: "constant.set_value",
+                target: |ids| format!("constant:{}", ids["api_key"]),
+                details: |_| json!({"name": "API_KEY", "type": "secret", "environment": "staging", "value": "********"}),
+            },
+        },
+        Step {
+            what: "deletes the global's staging value",
+            by: Admin,
+            call: |ids| {
+                Delete(format!(
+                    "/api/v1/constants/{}/values/staging",
+                    ids["region"]
+                ))
+            },
+            status: 204,
+            keep: keep_nothing,
+            records: Entry {
+                actor: ADMIN_EMAIL,
+                action: "constant.delete_value",
+                target: |ids| format!("constant:{}", ids["region"]),
+                details: |_| json!({"name": "REGION", "type": "global", "environment": "staging"}),
+            },
+        },
+        Step {
+            what: "deleting it again (404)",
+            by: Admin,
+            call: |ids| {
+                Delete(format!(
+                    "/api/v1/constants/{}/values/staging",
+                    ids["region"]
+                ))
+            },
+            status: 404,
+            keep: keep_nothing,
+            records: Nothing,
+        },
+        Step {
+            what: "deletes the secret",
+            by: Admin,
+            call: |ids| Delete(format!("/api/v1/constants/{}", ids["api_key"])),
+            status: 204,
+            keep: keep_nothing,
+            records: Entry {
+                actor: ADMIN_EMAIL,
+                action: "constant.delete",
+                target: |ids| format!("constant:{}", ids["api_key"]),
+                details: |_| json!({"name": "API_KEY", "type": "secret"}),
+            },
+        },
         Step {
             what: "Bob signs out",
             by: Bob,
@@ -1060,6 +1224,8 @@ async fn l1_every_use_case_records_its_exact_entry(b: Backend) {
         BOB_PASSWORD,
         "not-his-password",
         "whatever-it-is",
+        "s3cret-prod-key",
+        "another-secret",
     ] {
         assert!(!text.contains(secret), "a password in the audit");
     }

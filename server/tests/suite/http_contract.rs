@@ -39,6 +39,10 @@ struct Demands {
     own: bool,
     /// The `app_create` flag, which end users lack.
     create_flag: bool,
+    /// Shared builder resources (constants, data sources, P9): listing
+    /// needs edit access to some app and changing a `manage_*` flag, both
+    /// of which end users lack; checked before the thing is looked up.
+    builders: bool,
     /// A JSON body, parsed after every check above.
     body: bool,
 }
@@ -65,6 +69,7 @@ fn demands(method: &str, path: &str) -> Demands {
         edit: app && method != "GET",
         own: path.starts_with("/tokens/"),
         create_flag: method == "POST" && path == "/apps",
+        builders: path.starts_with("/constants") || path.starts_with("/data-sources"),
         body,
     }
 }
@@ -78,7 +83,7 @@ fn expected(d: &Demands, who: Who, unknown_param: bool, bad_body: bool) -> Optio
     if d.admin && who != Who::Admin {
         return Some(403);
     }
-    if d.create_flag && end_user {
+    if (d.create_flag || d.builders) && end_user {
         return Some(403);
     }
     if unknown_param || (d.own && who != Who::Admin) {
@@ -104,6 +109,7 @@ struct Fixtures {
     permission_id: String,
     /// The admin's.
     token_id: String,
+    constant_id: String,
 }
 
 impl Fixtures {
@@ -117,6 +123,8 @@ impl Fixtures {
             "id" if path.starts_with("/groups/") => &self.group_id,
             "id" if path.starts_with("/users/") => &self.user_id,
             "id" if path.starts_with("/tokens/") => &self.token_id,
+            "id" if path.starts_with("/constants/") => &self.constant_id,
+            "environment" => return "development".to_string(),
             _ => panic!("no fixture for {{{param}}} of {path}"),
         }
         .clone()
@@ -194,7 +202,20 @@ async fn every_route_answers_the_first_failing_rule_in_api_order(b: Backend) {
         .as_str()
         .unwrap()
         .to_string();
+    let r = app
+        .post(
+            &admin,
+            "/api/v1/constants",
+            json!({"name": "REGION", "type": "global", "values": {"development": "eu"}}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let constant_id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let fixtures = Fixtures {
+        constant_id,
         token_id,
         app_id: created["id"].as_str().unwrap().into(),
         version_id: created["first_version"]["id"].as_str().unwrap().into(),

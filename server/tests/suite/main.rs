@@ -11,6 +11,7 @@ mod domain_secrets;
 mod domain_user;
 mod http_access;
 mod http_audit;
+mod http_constants;
 mod http_contract;
 mod http_dashboard_oracle;
 mod http_hardening;

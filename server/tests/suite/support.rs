@@ -172,7 +172,13 @@ pub async fn spawn_app_configured(
         master_key: None,
     };
     let (base, tx) = serve(&settings).await;
-    let db = app::backend::Db::connect(&database_url).await.unwrap();
+    let mut db = app::backend::Db::connect(&database_url).await.unwrap();
+    // The server's key, from the key file it made: tests read secrets as
+    // the server does.
+    let key_text = std::fs::read_to_string(data_dir.join(app::backend::secrets::KEY_FILE)).unwrap();
+    db.master_key = Some(std::sync::Arc::new(
+        app::backend::secrets::MasterKey::parse(&key_text).unwrap(),
+    ));
     TestApp {
         base,
         clock,
