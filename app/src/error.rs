@@ -13,6 +13,12 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     Invalid,
+    /// A query's driver or upstream failed (422, message without secrets).
+    QueryFailed,
+    /// A query ran past the time limit and was cancelled (422).
+    QueryTimeout,
+    /// A constant or secret has no value in the running environment (C4).
+    MissingValue,
     RateLimited,
     Internal,
 }
@@ -24,7 +30,10 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
-            ErrorCode::Invalid => 422,
+            ErrorCode::Invalid
+            | ErrorCode::QueryFailed
+            | ErrorCode::QueryTimeout
+            | ErrorCode::MissingValue => 422,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
         }
@@ -73,6 +82,10 @@ impl AppError {
             field: Some(field.to_string()),
             ..Self::new(ErrorCode::Invalid, message)
         }
+    }
+    /// An error of `code` with `message` (the query codes).
+    pub fn with_code(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::new(code, message)
     }
     pub fn rate_limited(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::RateLimited, message)

@@ -32,6 +32,9 @@ pub struct Settings {
     /// `STAGECRAFT_MASTER_KEY`: the key secrets are sealed with (64 hex
     /// characters); unset, a key file in the data folder.
     pub master_key: Option<SecretString>,
+    /// `STAGECRAFT_DATASOURCE_DIR`: the only folder SQLite data sources may
+    /// open files in; default `datasources` in the data folder.
+    pub datasource_dir: Option<PathBuf>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -81,7 +84,9 @@ impl Settings {
             app::backend::secrets::MasterKey::parse(k.expose_secret())
                 .map_err(|e| format!("STAGECRAFT_MASTER_KEY {e}"))?;
         }
+        let datasource_dir = var("STAGECRAFT_DATASOURCE_DIR").map(PathBuf::from);
         Ok(Settings {
+            datasource_dir,
             site_addr,
             database_url: database_url.into(),
             data_dir,
@@ -92,6 +97,13 @@ impl Settings {
             clock: Clock::default(),
             master_key,
         })
+    }
+
+    /// The folder of SQLite data sources (D2).
+    pub fn datasource_dir(&self) -> PathBuf {
+        self.datasource_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("datasources"))
     }
 
     /// The database URL, password and all, for connecting only.

@@ -60,6 +60,7 @@ async fn unlock_secrets(settings: &Settings, mut db: Db) -> Result<Db, String> {
     let key = secrets::load_or_create(settings.master_key.as_ref(), &settings.data_dir)?;
     secrets::check(&db, &key, &source).await?;
     db.master_key = Some(std::sync::Arc::new(key));
+    db.pools = std::sync::Arc::new(app::backend::runner::Pools::new(settings.datasource_dir()));
     Ok(db)
 }
 

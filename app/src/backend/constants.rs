@@ -5,7 +5,7 @@
 use super::access::{require_flag, require_lists_shared};
 use super::audit;
 use super::clock;
-use super::db::{unique_violation_on, Db, Tx};
+use super::db::{taken, Db, Tx};
 use super::environments;
 use super::secrets;
 use crate::domain::access::Flag;
@@ -131,16 +131,11 @@ pub async fn create(
             .execute(&mut *tx)
             .await;
     if let Err(e) = inserted {
-        return Err(match unique_violation_on(&e) {
-            Some(_) => AppError {
-                field: Some("name".into()),
-                ..AppError::conflict(format!(
-                    "There is already a {} constant named {name}",
-                    kind.as_str()
-                ))
-            },
-            None => e.into(),
-        });
+        return Err(taken(
+            e,
+            "name",
+            format!("There is already a {} constant named {name}", kind.as_str()),
+        ));
     }
     for (env, value) in &values {
         upsert(&mut tx, &id, env, &stored_value(db, &id, kind, env, value)?).await?;
@@ -194,12 +189,6 @@ async fn lock(db: &Db, tx: &mut Tx, id: &str) -> AppResult<(String, ConstantType
     Ok((row.get("name"), stored_kind(&row.get::<String, _>("kind"))?))
 }
 
-/// An environment named in a path: unknown is 404, like any path part.
-fn path_environment(raw: &str, envs: &[Environment]) -> AppResult<EnvName> {
-    environment("environment", raw, envs)
-        .map_err(|_| AppError::not_found(format!("There is no environment named {raw:?}")))
-}
-
 /// Sets one environment's value. A secret sent back as `MASK` keeps the
 /// stored value (D3).
 pub async fn set_value(
@@ -210,7 +199,7 @@ pub async fn set_value(
     input: Input<ConstantValueInput>,
 ) -> AppResult<ConstantView> {
     require_flag(db, user, Flag::ManageConstants).await?;
-    let env = path_environment(env, &environments::all(db).await?)?;
+    let env = EnvName::in_path(env, &environments::all(db).await?)?;
     let mut tx = db.begin().await?;
     let (name, kind) = lock(db, &mut tx, id).await?;
     let value = input.parse()?;
@@ -248,7 +237,7 @@ pub async fn set_value(
 
 pub async fn delete_value(db: &Db, user: &User, id: &str, env: &str) -> AppResult<()> {
     require_flag(db, user, Flag::ManageConstants).await?;
-    let env = path_environment(env, &environments::all(db).await?)?;
+    let env = EnvName::in_path(env, &environments::all(db).await?)?;
     let mut tx = db.begin().await?;
     let (name, kind) = lock(db, &mut tx, id).await?;
     let gone =

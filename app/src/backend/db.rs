@@ -49,6 +49,8 @@ pub struct Db {
     /// The key secrets are sealed with, once checked against the database
     /// (`secrets::check`).
     pub master_key: Option<std::sync::Arc<super::secrets::MasterKey>>,
+    /// The connections of data sources, per (data source, environment).
+    pub pools: std::sync::Arc<super::runner::Pools>,
 }
 
 pub type Tx = Transaction<'static, Any>;
@@ -83,6 +85,7 @@ impl Db {
             clock: Default::default(),
             cache: Default::default(),
             master_key: None,
+            pools: Default::default(),
         })
     }
 
@@ -163,5 +166,17 @@ pub fn unique_violation_on(e: &sqlx::Error) -> Option<String> {
             }
         }),
         _ => None,
+    }
+}
+
+/// A unique violation as the caller's 409 on `field` (a name already
+/// taken, even by a concurrent request); any other failure as itself.
+pub fn taken(e: sqlx::Error, field: &str, message: String) -> AppError {
+    match unique_violation_on(&e) {
+        Some(_) => AppError {
+            field: Some(field.into()),
+            ..AppError::conflict(message)
+        },
+        None => e.into(),
     }
 }

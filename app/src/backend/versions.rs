@@ -420,6 +420,10 @@ pub async fn put_definition(
     } = input.parse()?;
     l.check(VersionAction::Edit)?;
     let mut tx = db.begin().await?;
+    // Checked against the data sources as they stand, locked until the
+    // save commits so a concurrent delete sees this use (D6).
+    let sources = super::data_sources::kinds(db, Some(&mut tx)).await?;
+    crate::domain::definition::parse(&definition, &sources)?;
     let n = sqlx::query(&format!(
         "UPDATE versions SET definition = $1, revision = revision + 1 WHERE id = $2 AND revision = $3 AND {STILL_EDITABLE}"
     ))
@@ -760,4 +764,47 @@ async fn page_of(
         versions,
         version_count: rows.len(),
     })
+}
+
+/// R3, R4, P7: runs query `name` of a version in `environment`, which the
+/// version must have reached (R7), for a caller with edit access there.
+pub async fn run_query(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    version_id: &str,
+    name: &str,
+    environment: Option<&str>,
+    input: Input<crate::domain::query::RunInput>,
+) -> AppResult<crate::domain::query::QueryResult> {
+    let found = apps::find(db, user, app_id).await?;
+    let l = load_in(db, found, version_id, true).await?;
+    let stored = l.version.definition.clone().unwrap_or(Value::Null);
+    let named = stored["queries"]
+        .as_array()
+        .is_some_and(|qs| qs.iter().any(|q| q["name"] == name));
+    if !named {
+        return Err(AppError::not_found(format!(
+            "The version has no query named {name}"
+        )));
+    }
+    // The environment names are the installation's, not the app's: an
+    // unknown one says nothing about the app.
+    let raw = environment.ok_or_else(|| {
+        AppError::invalid("environment", "Say where to run it: ?environment=NAME")
+    })?;
+    let env = EnvName::existing("environment", raw, &l.found.envs)?;
+    if let Some(reason) = l.found.access.edit_denial(env.as_str()) {
+        return Err(AppError::forbidden(reason));
+    }
+    let inputs = input.parse()?;
+    let sources = super::data_sources::kinds(db, None).await?;
+    let definition = crate::domain::definition::parse(&stored, &sources)?;
+    if !crate::domain::lifecycle::listed_in(&l.found.envs, &l.version.environment, env.as_str()) {
+        return Err(AppError::conflict(format!(
+            "{} has not reached {env}: it is in {}",
+            l.version.name, l.version.environment
+        )));
+    }
+    super::runner::run(db, &definition, name, env.as_str(), &inputs).await
 }

@@ -444,6 +444,12 @@ impl Access {
         (self.level != Level::Edit).then(|| "You do not have edit access to this app".to_string())
     }
 
+    /// Why this user has no edit access in `env`, if they have none: what
+    /// opening the builder there and running queries need (P7).
+    pub fn edit_denial(&self, env: &str) -> Option<String> {
+        (!self.edits_in(env)).then(|| format!("You do not have edit access in {env}"))
+    }
+
     /// Why this user may not do `action` to a version in `version_env` (P8).
     pub fn denial(
         &self,
@@ -453,9 +459,7 @@ impl Access {
     ) -> Option<String> {
         // No environments at all cannot happen (E1); then nothing is released.
         let release_env = release_environment(envs).map_or("", |e| e.name.as_str());
-        let need_edit = |env: &str| {
-            (!self.edits_in(env)).then(|| format!("You do not have edit access in {env}"))
-        };
+        let need_edit = |env: &str| self.edit_denial(env);
         match action {
             VersionAction::Edit | VersionAction::Save | VersionAction::CreateFrom => {
                 need_edit(DEVELOPMENT)

@@ -41,6 +41,13 @@ impl EnvName {
             })
     }
 
+    /// An environment named in a request's path: an unknown one is 404,
+    /// like any other part of a path.
+    pub fn in_path(raw: &str, envs: &[Environment]) -> AppResult<EnvName> {
+        Self::existing("environment", raw, envs)
+            .map_err(|_| AppError::not_found(format!("There is no environment named {raw:?}")))
+    }
+
     /// An environment, or `released` (a permission's environments, P4).
     pub fn granted(field: &str, raw: &str, envs: &[Environment]) -> AppResult<EnvName> {
         if raw == super::access::RELEASED {

@@ -7,6 +7,7 @@ use app::domain::app::{
     AppChangeInput, AppView, DefinitionInput, NewAppInput, NewVersionInput, PromoteInput,
     ReleaseInput, VersionChangeInput, VersionView,
 };
+use app::domain::query::{QueryResult, RunInput};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -26,6 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(save))
         .routes(routes!(promote))
         .routes(routes!(release))
+        .routes(routes!(run_query))
 }
 
 /// `POST /apps`: the app object and its first version.
@@ -202,6 +204,28 @@ async fn release(
 ) -> ApiResult<Json<versions::Released>> {
     Ok(Json(
         versions::release(&s.db, &c.user, &app_id, &id, input).await?,
+    ))
+}
+
+/// R3, R4: runs one query of the version in `?environment=E`.
+#[utoipa::path(post, path = "/apps/{app_id}/versions/{id}/queries/{name}/run", tag = "queries",
+    params(("app_id" = String, Path, description = "The app's id"), ("id" = String, Path, description = "The version's id"),
+        ("name" = String, Path, description = "The query's name"),
+        ("environment" = String, Query, description = "Where to run it: that environment's options and constants")),
+    request_body = RunInput,
+    responses((status = 200, body = QueryResult, description = "SQL rows or the REST answer"), Unauthenticated, NotFound, Forbidden,
+        (status = 422, body = super::openapi::ErrorBody, description = "Bad input, or the query failed (query_failed), timed out (query_timeout) or a constant has no value there (missing_value)"),
+        Conflict))]
+async fn run_query(
+    c: Caller,
+    State(s): State<AppState>,
+    Path((app_id, id, name)): Path<(String, String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    Body(input): Body<RunInput>,
+) -> ApiResult<Json<QueryResult>> {
+    let environment = q.get("environment").map(String::as_str);
+    Ok(Json(
+        versions::run_query(&s.db, &c.user, &app_id, &id, &name, environment, input).await?,
     ))
 }
 

@@ -4,6 +4,7 @@
 mod apps;
 mod auth;
 mod constants;
+mod data_sources;
 mod groups;
 pub mod openapi;
 mod tokens;
@@ -36,6 +37,7 @@ fn api() -> (Router<AppState>, OpenApi) {
         .merge(apps::routes())
         .merge(tokens::routes())
         .merge(constants::routes())
+        .merge(data_sources::routes())
         .merge(openapi::routes())
         .split_for_parts()
 }

@@ -58,7 +58,10 @@ fn demands(method: &str, path: &str) -> Demands {
     let body = match method {
         "POST" | "PUT" | "PATCH" => !matches!(
             path,
-            "/auth/logout" | "/apps/{app_id}/versions/{id}/save" | "/groups/{id}/members/{user_id}"
+            "/auth/logout"
+                | "/apps/{app_id}/versions/{id}/save"
+                | "/groups/{id}/members/{user_id}"
+                | "/data-sources/{id}/environments/{environment}/test"
         ),
         _ => false,
     };
@@ -110,6 +113,7 @@ struct Fixtures {
     /// The admin's.
     token_id: String,
     constant_id: String,
+    data_source_id: String,
 }
 
 impl Fixtures {
@@ -124,6 +128,8 @@ impl Fixtures {
             "id" if path.starts_with("/users/") => &self.user_id,
             "id" if path.starts_with("/tokens/") => &self.token_id,
             "id" if path.starts_with("/constants/") => &self.constant_id,
+            "id" if path.starts_with("/data-sources/") => &self.data_source_id,
+            "name" => return "q".to_string(),
             "environment" => return "development".to_string(),
             _ => panic!("no fixture for {{{param}}} of {path}"),
         }
@@ -214,7 +220,33 @@ async fn every_route_answers_the_first_failing_rule_in_api_order(b: Backend) {
         .as_str()
         .unwrap()
         .to_string();
+    let r = app
+        .post(
+            &admin,
+            "/api/v1/data-sources",
+            json!({"name": "Walk DB", "kind": "sqlite"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let data_source_id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The version's one query, which the run route names.
+    let r = app
+        .put(
+            &admin,
+            &format!(
+                "/api/v1/apps/{}/versions/{}/definition",
+                created["id"].as_str().unwrap(),
+                created["first_version"]["id"].as_str().unwrap()
+            ),
+            json!({"definition": {"queries": [{"name": "q", "data_source": "Walk DB", "sql": "SELECT 1"}]}, "revision": 1}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
     let fixtures = Fixtures {
+        data_source_id,
         constant_id,
         token_id,
         app_id: created["id"].as_str().unwrap().into(),
@@ -246,7 +278,16 @@ async fn every_route_answers_the_first_failing_rule_in_api_order(b: Backend) {
                     let Some(status) = expected(&d, who, unknown.is_some(), bad_body) else {
                         continue;
                     };
-                    let url = app.url(&format!("/api/v1{}", fill(path, &fixtures, *unknown)));
+                    // The run route says where to run, as every caller must.
+                    let query = if path.ends_with("/run") {
+                        "?environment=development"
+                    } else {
+                        ""
+                    };
+                    let url = app.url(&format!(
+                        "/api/v1{}{query}",
+                        fill(path, &fixtures, *unknown)
+                    ));
                     let mut req = client_of(who).request(method.clone(), &url);
                     if bad_body {
                         req = req

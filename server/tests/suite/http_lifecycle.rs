@@ -956,10 +956,20 @@ async fn v3_v5_v6_server_functions_enforce_the_same_rules(b: Backend) {
     .await;
     assert!(!ok);
     assert_eq!(err["field"], "definition");
-    let (ok, _) = sf(
+    let (ok, err) = sf(
         "put_definition",
         ids(vec![
             ("definition", "{\"pages\": [1]}".into()),
+            ("revision", "1".into()),
+        ]),
+    )
+    .await;
+    assert!(!ok);
+    assert_eq!(err["field"], "definition.pages[0]");
+    let (ok, _) = sf(
+        "put_definition",
+        ids(vec![
+            ("definition", "{\"pages\": [{\"name\": \"home\"}]}".into()),
             ("revision", "1".into()),
         ]),
     )

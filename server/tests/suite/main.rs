@@ -14,6 +14,7 @@ mod http_audit;
 mod http_constants;
 mod http_contract;
 mod http_dashboard_oracle;
+mod http_data_sources;
 mod http_hardening;
 mod http_instances;
 mod http_lifecycle;

@@ -231,7 +231,7 @@ async fn s1_killed_mid_lifecycle_every_invariant_holds(b: Backend) {
         let base = format!("{url}/api/v1/apps/{app_id}/versions/{id}");
         let r = c
             .put(format!("{base}/definition"))
-            .json(&json!({"definition": {"n": i}, "revision": 1}))
+            .json(&json!({"definition": {"pages": [{"name": format!("p{i}")}]}, "revision": 1}))
             .send()
             .await
             .unwrap();
@@ -319,7 +319,11 @@ async fn s1_killed_mid_lifecycle_every_invariant_holds(b: Backend) {
             .unwrap();
         assert_eq!(v.get::<String, _>("status"), "saved");
         let def: Value = serde_json::from_str(&v.get::<String, _>("definition")).unwrap();
-        assert_eq!(def, json!({"n": i}), "a saved definition never changes");
+        assert_eq!(
+            def,
+            json!({"pages": [{"name": format!("p{i}")}]}),
+            "a saved definition never changes"
+        );
         // The environment is where the last promote in the audit put it.
         let target = format!("version:{id}");
         let last_to = audit

@@ -170,6 +170,7 @@ pub async fn spawn_app_configured(
         trusted_proxies: app::domain::network::TrustedProxies::parse(trusted_proxies).unwrap(),
         clock: clock.clone(),
         master_key: None,
+        datasource_dir: None,
     };
     let (base, tx) = serve(&settings).await;
     let mut db = app::backend::Db::connect(&database_url).await.unwrap();
@@ -277,6 +278,7 @@ impl TestApp {
             trusted_proxies: Default::default(),
             clock: Default::default(),
             master_key: None,
+            datasource_dir: None,
         };
         let (base, tx) = serve(&settings).await;
         Instance {

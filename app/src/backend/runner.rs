@@ -1,0 +1,968 @@
+//! Runs queries against data sources (SPEC R3, R4, D4, D5). One resolver
+//! fills `{{…}}` for every kind: in SQL each reference becomes a bound
+//! parameter of the driver, never spliced text; in REST it fills the URL,
+//! query string, headers and body. Connections are pooled per (data
+//! source, environment), keyed also by the fingerprint of the options as
+//! resolved, so a change of the options or of a constant they use starts a
+//! new pool and the old one is dropped.
+use super::constants::{self, ConstantValues};
+use super::data_sources;
+use crate::domain::constant::MASK;
+use crate::domain::data_source::Options;
+use crate::domain::definition::{Definition, InputType, QueryBody, RestRequest};
+use crate::domain::query::{QueryResult, ROW_LIMIT, TIME_LIMIT_SECONDS};
+use crate::domain::template::{self, Reference, Segment};
+use crate::error::{AppError, AppResult, ErrorCode};
+use futures_util::TryStreamExt;
+use secrecy::ExposeSecret;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::{Column, Executor, Row, TypeInfo, ValueRef};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::db::Db;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A data source gets few connections: it is someone else's database.
+const POOL_SIZE: u32 = 4;
+/// The most of a REST answer read (bigger answers fail the query).
+const MAX_REST_BODY: usize = 10 * 1024 * 1024;
+
+fn time_limit() -> Duration {
+    Duration::from_secs(TIME_LIMIT_SECONDS)
+}
+
+#[derive(Clone)]
+enum Conn {
+    Pg(PgPool),
+    Sqlite(SqlitePool),
+    Http(reqwest::Client),
+}
+
+/// The open connections, per (data source id, environment).
+pub struct Pools {
+    /// The only folder SQLite data sources may open files in.
+    dir: PathBuf,
+    map: Mutex<HashMap<(String, String), (String, Conn)>>,
+}
+
+impl std::fmt::Debug for Pools {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pools({} open, in {})", self.open(), self.dir.display())
+    }
+}
+
+impl Default for Pools {
+    fn default() -> Self {
+        Pools::new(PathBuf::from("data/datasources"))
+    }
+}
+
+impl Pools {
+    pub fn new(dir: PathBuf) -> Pools {
+        Pools {
+            dir,
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Drops the pool of one environment (its options changed).
+    pub fn forget(&self, id: &str, env: &str) {
+        self.map
+            .lock()
+            .expect("pools lock")
+            .remove(&(id.to_string(), env.to_string()));
+    }
+
+    /// Drops every pool of a data source (it was deleted).
+    pub fn forget_all(&self, id: &str) {
+        self.map
+            .lock()
+            .expect("pools lock")
+            .retain(|(i, _), _| i != id);
+    }
+
+    fn get(&self, id: &str, env: &str, fingerprint: &str) -> Option<Conn> {
+        let map = self.map.lock().expect("pools lock");
+        map.get(&(id.to_string(), env.to_string()))
+            .filter(|(f, _)| f == fingerprint)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn put(&self, id: &str, env: &str, fingerprint: String, conn: Conn) {
+        // Replacing drops the old pool: its connections close once idle.
+        self.map
+            .lock()
+            .expect("pools lock")
+            .insert((id.to_string(), env.to_string()), (fingerprint, conn));
+    }
+
+    /// How many pools are open (the benchmark and tests read it).
+    pub fn open(&self) -> usize {
+        self.map.lock().expect("pools lock").len()
+    }
+}
+
+/// What a run resolves references against, and the secret texts to cut
+/// out of any message that leaves the server.
+struct Scope<'a> {
+    environment: &'a str,
+    constants: &'a ConstantValues,
+    inputs: &'a Map<String, Value>,
+    input_types: HashMap<&'a str, InputType>,
+    secrets: Vec<String>,
+}
+
+fn missing(kind: &str, name: &str, environment: &str) -> AppError {
+    let what = if kind == "secret" {
+        "secret"
+    } else {
+        "constant"
+    };
+    AppError {
+        details: Some(json!({ "kind": kind, "name": name, "environment": environment })),
+        ..AppError::with_code(
+            ErrorCode::MissingValue,
+            format!("The {what} {name} has no value in {environment}"),
+        )
+    }
+}
+
+/// One value bound to a SQL parameter.
+#[derive(Debug, Clone, PartialEq)]
+enum Param {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl<'a> Scope<'a> {
+    /// The value of a reference (C2–C4); query cells are not known on the
+    /// server before a run and are refused when the version is saved.
+    fn value(&mut self, r: &Reference) -> AppResult<Param> {
+        match r {
+            Reference::Constant(name) => self
+                .constants
+                .globals
+                .get(name)
+                .map(|v| Param::Text(v.clone()))
+                .ok_or_else(|| missing("constant", name, self.environment)),
+            Reference::Secret(name) => {
+                let v = self
+                    .constants
+                    .secrets
+                    .get(name)
+                    .ok_or_else(|| missing("secret", name, self.environment))?;
+                let text = v.expose_secret().to_string();
+                self.secrets.push(text.clone());
+                Ok(Param::Text(text))
+            }
+            Reference::Input(name) => self.input(name),
+            Reference::Cell { .. } => Err(AppError::invalid(
+                "definition",
+                format!("{r} cannot be used here"),
+            )),
+        }
+    }
+
+    /// An input as sent, typed as the version declares it.
+    fn input(&self, name: &str) -> AppResult<Param> {
+        let field = format!("inputs.{name}");
+        let kind = self
+            .input_types
+            .get(name)
+            .copied()
+            .unwrap_or(InputType::Text);
+        Ok(match (self.inputs.get(name), kind) {
+            (None | Some(Value::Null), _) => Param::Null,
+            (Some(Value::String(s)), _) if s.is_empty() => Param::Null,
+            (Some(Value::Number(n)), InputType::Number) => match n.as_i64() {
+                Some(i) => Param::Int(i),
+                None => Param::Float(n.as_f64().unwrap_or_default()),
+            },
+            (Some(Value::String(s)), InputType::Number) => {
+                match s.trim().parse::<i64>() {
+                    Ok(i) => Param::Int(i),
+                    Err(_) => Param::Float(s.trim().parse::<f64>().map_err(|_| {
+                        AppError::invalid(&field, format!("{field} must be a number"))
+                    })?),
+                }
+            }
+            (Some(Value::String(s)), _) => Param::Text(s.clone()),
+            (Some(Value::Number(n)), _) => Param::Text(n.to_string()),
+            (Some(Value::Bool(b)), _) => Param::Text(b.to_string()),
+            (Some(_), _) => {
+                return Err(AppError::invalid(
+                    &field,
+                    format!("{field} must be a string or a number"),
+                ))
+            }
+        })
+    }
+
+    /// `text` with every reference replaced by its value as text.
+    fn fill(&mut self, text: &str) -> AppResult<String> {
+        let mut out = String::new();
+        for s in template::parse(text).map_err(|m| AppError::invalid("definition", m))? {
+            match s {
+                Segment::Text(t) => out.push_str(&t),
+                Segment::Ref(r) => out.push_str(&param_text(&self.value(&r)?)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// `message` with every secret in play cut out (D4).
+    fn redact(&self, message: &str) -> String {
+        redact(message, &self.secrets)
+    }
+}
+
+fn param_text(p: &Param) -> String {
+    match p {
+        Param::Null => String::new(),
+        Param::Int(i) => i.to_string(),
+        Param::Float(f) => f.to_string(),
+        Param::Text(t) => t.clone(),
+    }
+}
+
+fn redact(message: &str, secrets: &[String]) -> String {
+    let mut out = message.to_string();
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
+        out = out.replace(s.as_str(), MASK);
+    }
+    out
+}
+
+fn failed(scope: &Scope, message: impl std::fmt::Display) -> AppError {
+    AppError::with_code(ErrorCode::QueryFailed, scope.redact(&message.to_string()))
+}
+
+fn timed_out() -> AppError {
+    AppError::with_code(
+        ErrorCode::QueryTimeout,
+        format!("The query ran past the time limit of {TIME_LIMIT_SECONDS} s and was cancelled"),
+    )
+}
+
+/// The options with every reference filled, and their secrets noted.
+fn resolve_options(options: &Options, scope: &mut Scope) -> AppResult<Options> {
+    let note = |s: &Option<String>, scope: &mut Scope| {
+        if let Some(s) = s {
+            scope.secrets.push(s.clone());
+        }
+    };
+    Ok(match options {
+        Options::Postgresql {
+            host,
+            port,
+            database,
+            username,
+            password,
+            ssl_mode,
+        } => {
+            note(password, scope);
+            Options::Postgresql {
+                host: scope.fill(host)?,
+                port: *port,
+                database: scope.fill(database)?,
+                username: scope.fill(username)?,
+                password: password.as_deref().map(|p| scope.fill(p)).transpose()?,
+                ssl_mode: ssl_mode.clone(),
+            }
+        }
+        Options::RestApi {
+            base_url,
+            headers,
+            bearer_token,
+        } => {
+            note(bearer_token, scope);
+            let mut filled = Vec::new();
+            for h in headers {
+                if h.secret {
+                    note(&h.value, scope);
+                }
+                let mut h = h.clone();
+                h.value = h.value.as_deref().map(|v| scope.fill(v)).transpose()?;
+                filled.push(h);
+            }
+            Options::RestApi {
+                base_url: scope.fill(base_url)?,
+                headers: filled,
+                bearer_token: bearer_token.as_deref().map(|t| scope.fill(t)).transpose()?,
+            }
+        }
+        Options::Sqlite { file } => Options::Sqlite {
+            file: scope.fill(file)?,
+        },
+    })
+}
+
+/// The file of a SQLite data source, which must stay inside `dir`: the
+/// path is checked as written, then resolved (symlinks included) and
+/// checked again.
+fn sqlite_path(dir: &Path, file: &str) -> AppResult<PathBuf> {
+    crate::domain::data_source::sqlite_file(file)?;
+    let outside = || {
+        AppError::invalid(
+            "options.file",
+            format!("options.file {file} leads outside the data-source folder"),
+        )
+    };
+    let root = dir.canonicalize().map_err(|_| {
+        AppError::invalid(
+            "options.file",
+            format!(
+                "The data-source folder {} does not exist (STAGECRAFT_DATASOURCE_DIR)",
+                dir.display()
+            ),
+        )
+    })?;
+    let path = root.join(file).canonicalize().map_err(|_| {
+        AppError::invalid(
+            "options.file",
+            format!("There is no file {file} in the data-source folder"),
+        )
+    })?;
+    if !path.starts_with(&root) {
+        return Err(outside());
+    }
+    Ok(path)
+}
+
+fn fingerprint(options: &Options) -> String {
+    super::secrets::hex(&Sha256::digest(format!("{options:?}").as_bytes()))
+}
+
+/// The pool (or client) of data source `name` in `environment`, with the
+/// scope's secrets noted.
+async fn connection(db: &Db, name: &str, scope: &mut Scope<'_>) -> AppResult<(Conn, Options)> {
+    let environment = scope.environment;
+    let (id, _, stored) = data_sources::for_run(db, name, environment).await?;
+    let stored = stored.ok_or_else(|| {
+        AppError::invalid(
+            "data_source",
+            format!("The data source {name} is not configured in {environment}"),
+        )
+    })?;
+    let options = resolve_options(&stored.options, scope)?;
+    let print = fingerprint(&options);
+    if let Some(conn) = db.pools.get(&id, environment, &print) {
+        return Ok((conn, options));
+    }
+    let conn = match &options {
+        Options::Postgresql {
+            host,
+            port,
+            database,
+            username,
+            password,
+            ssl_mode,
+        } => {
+            let mut o = PgConnectOptions::new()
+                .host(host)
+                .port(*port)
+                .database(database)
+                .username(username)
+                .application_name("stagecraft")
+                .ssl_mode(ssl_mode.parse::<PgSslMode>().unwrap_or(PgSslMode::Prefer))
+                .options([(
+                    "statement_timeout",
+                    format!("{}", TIME_LIMIT_SECONDS * 1000),
+                )]);
+            if let Some(p) = password {
+                o = o.password(p);
+            }
+            Conn::Pg(
+                PgPoolOptions::new()
+                    .max_connections(POOL_SIZE)
+                    .min_connections(0)
+                    .acquire_timeout(CONNECT_TIMEOUT)
+                    .idle_timeout(Duration::from_secs(300))
+                    .connect_lazy_with(o),
+            )
+        }
+        Options::Sqlite { file } => {
+            let path = sqlite_path(db.pools.dir(), file)?;
+            let o = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(false)
+                .busy_timeout(CONNECT_TIMEOUT);
+            Conn::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(POOL_SIZE)
+                    .min_connections(0)
+                    .acquire_timeout(CONNECT_TIMEOUT)
+                    .idle_timeout(Duration::from_secs(300))
+                    .connect_lazy_with(o),
+            )
+        }
+        Options::RestApi { .. } => Conn::Http(
+            reqwest::Client::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .timeout(time_limit())
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_max_idle_per_host(POOL_SIZE as usize)
+                .build()
+                .map_err(|e| {
+                    tracing::error!(error = %e, "cannot build an HTTP client");
+                    AppError::internal()
+                })?,
+        ),
+    };
+    db.pools.put(&id, environment, print, conn.clone());
+    Ok((conn, options))
+}
+
+/// D4: connects to data source `name` in `environment` and says how it went.
+pub async fn test_connection(db: &Db, name: &str, environment: &str) -> AppResult<String> {
+    let constants = constants::values_in(db, environment).await?;
+    let inputs = Map::new();
+    let mut scope = Scope {
+        environment,
+        constants: &constants,
+        inputs: &inputs,
+        input_types: HashMap::new(),
+        secrets: constants.secret_texts(),
+    };
+    let (conn, options) = connection(db, name, &mut scope).await?;
+    let deadline = Instant::now() + time_limit();
+    let outcome = tokio::time::timeout(time_limit(), async {
+        match &conn {
+            Conn::Pg(pool) => pool
+                .execute("SELECT 1")
+                .await
+                .map(|_| format!("Connected to {name} in {environment}"))
+                .map_err(|e| e.to_string()),
+            Conn::Sqlite(pool) => {
+                let mut c = sqlite_connection(pool, deadline)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                (&mut *c)
+                    .execute("SELECT 1")
+                    .await
+                    .map(|_| format!("Opened {name} in {environment}"))
+                    .map_err(|e| e.to_string())
+            }
+            Conn::Http(client) => {
+                let (base_url, headers, bearer) = rest_parts(&options);
+                let mut req = client.get(&base_url);
+                req = with_headers(req, &headers, bearer.as_deref());
+                req.send()
+                    .await
+                    .map(|r| {
+                        format!(
+                            "Reached {name} in {environment}: HTTP {}",
+                            r.status().as_u16()
+                        )
+                    })
+                    .map_err(|e| e.to_string())
+            }
+        }
+    })
+    .await;
+    match outcome {
+        Err(_) => Err(timed_out()),
+        Ok(Ok(message)) => Ok(message),
+        Ok(Err(message)) => Err(failed(&scope, message)),
+    }
+}
+
+/// A SQLite connection that cancels whatever it runs at `deadline`.
+async fn sqlite_connection(
+    pool: &SqlitePool,
+    deadline: Instant,
+) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, sqlx::Error> {
+    let mut c = pool.acquire().await?;
+    // SQLite has no statement timeout: the progress handler interrupts the
+    // statement once the deadline passes. Every use sets its own.
+    c.lock_handle()
+        .await?
+        .set_progress_handler(1_000, move || Instant::now() < deadline);
+    Ok(c)
+}
+
+/// A REST data source's base URL, headers and bearer token, resolved.
+fn rest_parts(options: &Options) -> (String, Vec<(String, String)>, Option<String>) {
+    match options {
+        Options::RestApi {
+            base_url,
+            headers,
+            bearer_token,
+        } => (
+            base_url.clone(),
+            headers
+                .iter()
+                .map(|h| (h.name.clone(), h.value.clone().unwrap_or_default()))
+                .collect(),
+            bearer_token.clone(),
+        ),
+        _ => (String::new(), Vec::new(), None),
+    }
+}
+
+fn with_headers(
+    mut req: reqwest::RequestBuilder,
+    headers: &[(String, String)],
+    bearer: Option<&str>,
+) -> reqwest::RequestBuilder {
+    for (n, v) in headers {
+        req = req.header(n.as_str(), v.as_str());
+    }
+    if let Some(t) = bearer {
+        req = req.bearer_auth(t);
+    }
+    req
+}
+
+/// Runs query `name` of `definition` in `environment` with `inputs` (R3,
+/// R4, D5): the environment's options, constants and secrets.
+pub async fn run(
+    db: &Db,
+    definition: &Definition,
+    name: &str,
+    environment: &str,
+    inputs: &Map<String, Value>,
+) -> AppResult<QueryResult> {
+    let query = definition
+        .query(name)
+        .ok_or_else(|| AppError::not_found(format!("The version has no query named {name}")))?;
+    let input_types = definition.inputs();
+    if let Some(unknown) = inputs
+        .keys()
+        .find(|k| !input_types.contains_key(k.as_str()))
+    {
+        let field = format!("inputs.{unknown}");
+        return Err(AppError::invalid(
+            &field,
+            format!("{field}: the version has no input named {unknown}"),
+        ));
+    }
+    let constants = constants::values_in(db, environment).await?;
+    let mut scope = Scope {
+        environment,
+        constants: &constants,
+        inputs,
+        input_types,
+        secrets: constants.secret_texts(),
+    };
+    // Inputs of the wrong type are refused before anything runs.
+    for k in inputs.keys() {
+        scope.input(k)?;
+    }
+    let (conn, options) = connection(db, &query.data_source, &mut scope).await?;
+    let started = Instant::now();
+    let deadline = started + time_limit();
+    let result = match (&query.body, &conn) {
+        (QueryBody::Sql(sql), Conn::Pg(pool)) => {
+            let (text, params) = bind_sql(sql, &mut scope, Placeholder::Dollar)?;
+            tokio::time::timeout(time_limit(), run_pg(pool, &text, &params)).await
+        }
+        (QueryBody::Sql(sql), Conn::Sqlite(pool)) => {
+            let (text, params) = bind_sql(sql, &mut scope, Placeholder::Question)?;
+            // A little past the deadline: SQLite interrupts itself at it.
+            tokio::time::timeout(
+                time_limit() + Duration::from_secs(2),
+                run_sqlite(pool, &text, &params, deadline),
+            )
+            .await
+        }
+        (QueryBody::Rest(r), Conn::Http(client)) => {
+            let (base, headers, bearer) = rest_parts(&options);
+            let request = rest_request(client, r, &base, &headers, bearer.as_deref(), &mut scope)?;
+            tokio::time::timeout(time_limit(), run_rest(request)).await
+        }
+        _ => {
+            return Err(AppError::invalid(
+                "data_source",
+                format!(
+                    "The query {name} does not fit the kind of {}",
+                    query.data_source
+                ),
+            ))
+        }
+    };
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    match result {
+        Err(_) => Err(timed_out()),
+        Ok(Err(RunError::Timeout)) => Err(timed_out()),
+        Ok(Err(RunError::Failed(m))) => Err(failed(&scope, m)),
+        Ok(Ok(mut r)) => {
+            match &mut r {
+                QueryResult::Sql { elapsed_ms: e, .. }
+                | QueryResult::Rest { elapsed_ms: e, .. } => *e = elapsed_ms,
+            }
+            Ok(r)
+        }
+    }
+}
+
+enum RunError {
+    Timeout,
+    Failed(String),
+}
+
+#[derive(Clone, Copy)]
+enum Placeholder {
+    /// PostgreSQL's `$1`.
+    Dollar,
+    /// SQLite's `?1`.
+    Question,
+}
+
+/// The SQL with every reference replaced by a numbered parameter, and the
+/// values to bind (R3): nothing a user sends is ever spliced into SQL.
+fn bind_sql(sql: &str, scope: &mut Scope, mark: Placeholder) -> AppResult<(String, Vec<Param>)> {
+    let mut text = String::new();
+    let mut params = Vec::new();
+    for s in template::parse(sql).map_err(|m| AppError::invalid("sql", m))? {
+        match s {
+            Segment::Text(t) => text.push_str(&t),
+            Segment::Ref(r) => {
+                params.push(scope.value(&r)?);
+                let n = params.len();
+                match mark {
+                    Placeholder::Dollar => text.push_str(&format!("${n}")),
+                    Placeholder::Question => text.push_str(&format!("?{n}")),
+                }
+            }
+        }
+    }
+    Ok((text, params))
+}
+
+macro_rules! bind_all {
+    ($q:expr, $params:expr) => {{
+        let mut q = $q;
+        for p in $params {
+            q = match p {
+                Param::Null => q.bind(None::<String>),
+                Param::Int(i) => q.bind(*i),
+                Param::Float(f) => q.bind(*f),
+                Param::Text(t) => q.bind(t.clone()),
+            };
+        }
+        q
+    }};
+}
+
+fn is_timeout(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            // PostgreSQL's query_canceled (statement_timeout); SQLite's
+            // SQLITE_INTERRUPT from the progress handler.
+            d.code().as_deref() == Some("57014")
+                || d.code().as_deref() == Some("9")
+                || d.message().contains("interrupted")
+        }
+        _ => false,
+    }
+}
+
+fn sql_error(e: sqlx::Error) -> RunError {
+    if is_timeout(&e) {
+        RunError::Timeout
+    } else {
+        RunError::Failed(match &e {
+            sqlx::Error::Database(d) => d.message().to_string(),
+            other => other.to_string(),
+        })
+    }
+}
+
+async fn run_pg(pool: &PgPool, sql: &str, params: &[Param]) -> Result<QueryResult, RunError> {
+    let q = bind_all!(sqlx::query::<sqlx::Postgres>(sql), params);
+    let mut stream = q.fetch(pool);
+    let mut columns = None;
+    let mut rows = Vec::new();
+    let mut truncated = false;
+    while let Some(row) = stream.try_next().await.map_err(sql_error)? {
+        if rows.len() == ROW_LIMIT {
+            truncated = true;
+            break;
+        }
+        columns.get_or_insert_with(|| row.columns().iter().map(|c| c.name().to_string()).collect());
+        rows.push((0..row.len()).map(|i| pg_value(&row, i)).collect());
+    }
+    drop(stream);
+    let columns = match columns {
+        Some(c) => c,
+        None => pool
+            .describe(sql)
+            .await
+            .map(|d| d.columns().iter().map(|c| c.name().to_string()).collect())
+            .unwrap_or_default(),
+    };
+    Ok(QueryResult::Sql {
+        columns,
+        rows,
+        truncated,
+        elapsed_ms: 0,
+    })
+}
+
+fn pg_value(row: &sqlx::postgres::PgRow, i: usize) -> Value {
+    if row.try_get_raw(i).map(|v| v.is_null()).unwrap_or(true) {
+        return Value::Null;
+    }
+    let type_name = row.columns()[i].type_info().name().to_string();
+    let got = |v: Option<Value>| v.unwrap_or(Value::Null);
+    match type_name.as_str() {
+        "BOOL" => got(row.try_get::<bool, _>(i).ok().map(Value::from)),
+        "INT2" => got(row.try_get::<i16, _>(i).ok().map(Value::from)),
+        "INT4" => got(row.try_get::<i32, _>(i).ok().map(Value::from)),
+        "INT8" => got(row.try_get::<i64, _>(i).ok().map(Value::from)),
+        "FLOAT4" => got(row.try_get::<f32, _>(i).ok().map(Value::from)),
+        "FLOAT8" => got(row.try_get::<f64, _>(i).ok().map(Value::from)),
+        "JSON" | "JSONB" => got(row.try_get::<Value, _>(i).ok()),
+        "UUID" => got(row
+            .try_get::<uuid::Uuid, _>(i)
+            .ok()
+            .map(|u| Value::from(u.to_string()))),
+        "TIMESTAMPTZ" => got(row
+            .try_get::<time::OffsetDateTime, _>(i)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .map(Value::from)),
+        "TIMESTAMP" => got(row
+            .try_get::<time::PrimitiveDateTime, _>(i)
+            .ok()
+            .map(|t| Value::from(t.to_string()))),
+        "DATE" => got(row
+            .try_get::<time::Date, _>(i)
+            .ok()
+            .map(|t| Value::from(t.to_string()))),
+        "TIME" => got(row
+            .try_get::<time::Time, _>(i)
+            .ok()
+            .map(|t| Value::from(t.to_string()))),
+        _ => match row.try_get::<String, _>(i) {
+            Ok(s) => Value::from(s),
+            Err(_) => Value::from(format!(
+                "({type_name}: cast it to text in the query to see it)"
+            )),
+        },
+    }
+}
+
+async fn run_sqlite(
+    pool: &SqlitePool,
+    sql: &str,
+    params: &[Param],
+    deadline: Instant,
+) -> Result<QueryResult, RunError> {
+    let mut c = sqlite_connection(pool, deadline).await.map_err(sql_error)?;
+    let q = bind_all!(sqlx::query::<sqlx::Sqlite>(sql), params);
+    let mut columns = None;
+    let mut rows = Vec::new();
+    let mut truncated = false;
+    {
+        let mut stream = q.fetch(&mut *c);
+        while let Some(row) = stream.try_next().await.map_err(sql_error)? {
+            if rows.len() == ROW_LIMIT {
+                truncated = true;
+                break;
+            }
+            columns.get_or_insert_with(|| {
+                row.columns()
+                    .iter()
+                    .map(|col| col.name().to_string())
+                    .collect()
+            });
+            rows.push((0..row.len()).map(|i| sqlite_value(&row, i)).collect());
+        }
+    }
+    let columns = match columns {
+        Some(c) => c,
+        None => (&mut *c)
+            .describe(sql)
+            .await
+            .map(|d| {
+                d.columns()
+                    .iter()
+                    .map(|col| col.name().to_string())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    Ok(QueryResult::Sql {
+        columns,
+        rows,
+        truncated,
+        elapsed_ms: 0,
+    })
+}
+
+/// SQLite types each value, not each column: decode by the value's own type.
+fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> Value {
+    let Ok(raw) = row.try_get_raw(i) else {
+        return Value::Null;
+    };
+    if raw.is_null() {
+        return Value::Null;
+    }
+    let type_name = raw.type_info().name().to_string();
+    match type_name.as_str() {
+        "INTEGER" | "BOOLEAN" => row
+            .try_get::<i64, _>(i)
+            .map(Value::from)
+            .unwrap_or(Value::Null),
+        "REAL" => row
+            .try_get::<f64, _>(i)
+            .map(Value::from)
+            .unwrap_or(Value::Null),
+        "BLOB" => row
+            .try_get::<Vec<u8>, _>(i)
+            .map(|b| Value::from(format!("({} bytes)", b.len())))
+            .unwrap_or(Value::Null),
+        _ => row
+            .try_get::<String, _>(i)
+            .map(Value::from)
+            .unwrap_or(Value::Null),
+    }
+}
+
+/// Percent-encodes a value put into a URL path, so an input cannot add
+/// path segments or a query string.
+fn path_value(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn rest_request(
+    client: &reqwest::Client,
+    r: &RestRequest,
+    base: &str,
+    headers: &[(String, String)],
+    bearer: Option<&str>,
+    scope: &mut Scope,
+) -> AppResult<reqwest::RequestBuilder> {
+    let mut path = String::new();
+    for s in template::parse(&r.path).map_err(|m| AppError::invalid("rest.path", m))? {
+        match s {
+            Segment::Text(t) => path.push_str(&t),
+            Segment::Ref(reference) => {
+                path.push_str(&path_value(&param_text(&scope.value(&reference)?)))
+            }
+        }
+    }
+    let url = format!("{}{path}", base.trim_end_matches('/'));
+    let method = reqwest::Method::from_bytes(r.method.as_bytes())
+        .map_err(|_| AppError::invalid("rest.method", "Unknown method"))?;
+    let mut query = Vec::new();
+    for (k, v) in &r.query {
+        query.push((k.clone(), scope.fill(v)?));
+    }
+    let mut all_headers = headers.to_vec();
+    for (n, v) in &r.headers {
+        all_headers.push((n.clone(), scope.fill(v)?));
+    }
+    let mut req = with_headers(
+        client.request(method, &url).query(&query),
+        &all_headers,
+        bearer,
+    );
+    if let Some(body) = &r.body {
+        req = req.json(&fill_json(body, scope)?);
+    }
+    Ok(req)
+}
+
+fn fill_json(v: &Value, scope: &mut Scope) -> AppResult<Value> {
+    Ok(match v {
+        Value::String(s) => Value::String(scope.fill(s)?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| fill_json(i, scope))
+                .collect::<AppResult<_>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, i)| Ok((k.clone(), fill_json(i, scope)?)))
+                .collect::<AppResult<_>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+async fn run_rest(req: reqwest::RequestBuilder) -> Result<QueryResult, RunError> {
+    let mut resp = req.send().await.map_err(|e| {
+        if e.is_timeout() {
+            RunError::Timeout
+        } else {
+            RunError::Failed(e.to_string())
+        }
+    })?;
+    let status = resp.status().as_u16();
+    let mut headers = Map::new();
+    for (n, v) in resp.headers() {
+        headers.insert(
+            n.as_str().to_string(),
+            Value::from(String::from_utf8_lossy(v.as_bytes()).to_string()),
+        );
+    }
+    let json = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("json"));
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| RunError::Failed(e.to_string()))?
+    {
+        if bytes.len() + chunk.len() > MAX_REST_BODY {
+            return Err(RunError::Failed(format!(
+                "The answer is larger than {} MB",
+                MAX_REST_BODY / 1024 / 1024
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let mut truncated = false;
+    let body = if json {
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Array(mut items)) => {
+                if items.len() > ROW_LIMIT {
+                    items.truncate(ROW_LIMIT);
+                    truncated = true;
+                }
+                Value::Array(items)
+            }
+            Ok(v) => v,
+            Err(_) => Value::from(String::from_utf8_lossy(&bytes).to_string()),
+        }
+    } else {
+        Value::from(String::from_utf8_lossy(&bytes).to_string())
+    };
+    Ok(QueryResult::Rest {
+        status,
+        headers,
+        body,
+        truncated,
+        elapsed_ms: 0,
+    })
+}

@@ -1,0 +1,53 @@
+//! Running a query (SPEC R3, R4; API.md "Running queries"): what a run
+//! takes and what it answers.
+use super::input::Validate;
+use crate::error::AppResult;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The row limit of every kind (R4): more rows come back cut, `truncated`.
+pub const ROW_LIMIT: usize = 1_000;
+/// The time limit of every kind (R4), after which the query is cancelled.
+pub const TIME_LIMIT_SECONDS: u64 = 10;
+
+/// `POST …/queries/{name}/run` as sent: the inputs by name.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RunInput {
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub inputs: Map<String, Value>,
+}
+
+impl Validate for RunInput {
+    /// Checked against the version's inputs by the runner, which knows them.
+    type Valid = Map<String, Value>;
+    fn validate(self) -> AppResult<Map<String, Value>> {
+        Ok(self.inputs)
+    }
+}
+
+/// A query's answer: rows for SQL, the HTTP answer for REST.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum QueryResult {
+    Sql {
+        columns: Vec<String>,
+        #[cfg_attr(feature = "ssr", schema(value_type = Vec<Vec<Object>>))]
+        rows: Vec<Vec<Value>>,
+        truncated: bool,
+        elapsed_ms: u64,
+    },
+    Rest {
+        status: u16,
+        #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+        headers: Map<String, Value>,
+        /// Parsed JSON when the answer is JSON, else text. A JSON list
+        /// longer than the row limit is cut (`truncated`).
+        #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+        body: Value,
+        truncated: bool,
+        elapsed_ms: u64,
+    },
+}
