@@ -5,7 +5,10 @@ pub mod api_docs;
 pub mod assets;
 pub mod client_address;
 pub mod config;
+pub mod data_source_form;
 pub mod origin;
+pub mod page_post;
+pub mod query_form;
 pub mod rest;
 pub mod server_fn_status;
 pub mod sessions;
@@ -115,6 +118,24 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
                 let (db, options) = (db.clone(), leptos_options.clone());
                 move |req: axum::extract::Request| {
                     token_form::create(db.clone(), options.clone(), req)
+                }
+            }),
+        )
+        .route(
+            "/build/{app_id}/versions/{version_id}",
+            axum::routing::post({
+                let (db, options) = (db.clone(), leptos_options.clone());
+                move |path, req: axum::extract::Request| {
+                    query_form::run(db.clone(), options.clone(), path, req)
+                }
+            }),
+        )
+        .route(
+            "/data-sources/{id}",
+            axum::routing::post({
+                let (db, options) = (db.clone(), leptos_options.clone());
+                move |path, req: axum::extract::Request| {
+                    data_source_form::test(db.clone(), options.clone(), path, req)
                 }
             }),
         )

@@ -182,3 +182,12 @@ pub async fn load_audit(
     };
     crate::backend::audit::list(&db, &user, filter).await
 }
+
+#[server(endpoint = "load_queries_panel")]
+pub async fn load_queries_panel(
+    app_id: String,
+    version_id: String,
+) -> Result<crate::domain::query::QueriesPanel, AppError> {
+    let (db, user) = super::context::user().await?;
+    crate::backend::versions::queries_panel(&db, &user, &app_id, &version_id).await
+}

@@ -3,6 +3,7 @@
 pub mod apps;
 pub mod auth;
 pub mod constants;
+pub mod data_sources;
 pub mod environments;
 pub mod groups;
 pub mod tokens;

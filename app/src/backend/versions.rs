@@ -808,3 +808,35 @@ pub async fn run_query(
     }
     super::runner::run(db, &definition, name, env.as_str(), &inputs).await
 }
+
+/// The Queries panel of a version page: its queries, and the environments
+/// the version has reached with whether the caller may run queries there.
+pub async fn queries_panel(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    version_id: &str,
+) -> AppResult<crate::domain::query::QueriesPanel> {
+    let found = apps::find(db, user, app_id).await?;
+    let l = visible(db, found, version_id).await?;
+    let environments = l
+        .found
+        .envs
+        .iter()
+        .filter(|e| {
+            crate::domain::lifecycle::listed_in(&l.found.envs, &l.version.environment, &e.name)
+        })
+        .map(|e| (e.name.clone(), l.found.access.edit_denial(&e.name)))
+        .collect();
+    let sources = super::data_sources::kinds(db, None).await?;
+    let stored = l.version.definition.clone().unwrap_or(Value::Null);
+    let (queries, problem) = match crate::domain::definition::parse(&stored, &sources) {
+        Ok(d) => (d.query_items(), None),
+        Err(e) => (Vec::new(), Some(e.message)),
+    };
+    Ok(crate::domain::query::QueriesPanel {
+        queries,
+        environments,
+        problem,
+    })
+}

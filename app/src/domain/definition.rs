@@ -118,6 +118,63 @@ impl Definition {
         out
     }
 
+    /// The queries as the Queries panel lists them, each with the inputs
+    /// it reads.
+    pub fn query_items(&self) -> Vec<super::query::QueryItem> {
+        let types = self.inputs();
+        self.queries
+            .iter()
+            .map(|q| {
+                let mut texts: Vec<String> = Vec::new();
+                let summary = match &q.body {
+                    QueryBody::Sql(sql) => {
+                        texts.push(sql.clone());
+                        sql.clone()
+                    }
+                    QueryBody::Rest(r) => {
+                        texts.push(r.path.clone());
+                        texts.extend(r.query.values().cloned());
+                        texts.extend(r.headers.iter().map(|(_, v)| v.clone()));
+                        if let Some(b) = &r.body {
+                            let _ = for_each_string(b, &mut |s| {
+                                texts.push(s.to_string());
+                                Ok(())
+                            });
+                        }
+                        format!("{} {}", r.method, r.path)
+                    }
+                };
+                let mut inputs: Vec<(String, String)> = Vec::new();
+                for t in &texts {
+                    for r in template::references(t).unwrap_or_default() {
+                        if let Reference::Input(name) = r {
+                            if !inputs.iter().any(|(n, _)| *n == name) {
+                                let kind = match types.get(name.as_str()) {
+                                    Some(InputType::Number) => "number",
+                                    Some(InputType::Date) => "date",
+                                    _ => "text",
+                                };
+                                inputs.push((name, kind.to_string()));
+                            }
+                        }
+                    }
+                }
+                super::query::QueryItem {
+                    name: q.name.clone(),
+                    data_source: q.data_source.clone(),
+                    kind: if matches!(q.body, QueryBody::Sql(_)) {
+                        "sql"
+                    } else {
+                        "rest"
+                    }
+                    .into(),
+                    summary,
+                    inputs,
+                }
+            })
+            .collect()
+    }
+
     /// The data sources the version's queries use.
     pub fn data_sources(&self) -> HashSet<&str> {
         self.queries

@@ -51,3 +51,36 @@ pub enum QueryResult {
         elapsed_ms: u64,
     },
 }
+
+/// One query as the Queries panel lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryItem {
+    pub name: String,
+    pub data_source: String,
+    /// `sql` or `rest`.
+    pub kind: String,
+    /// What the query runs, for reading (SQL text, or the REST method and path).
+    pub summary: String,
+    /// The inputs it reads, with their declared types.
+    pub inputs: Vec<(String, String)>,
+}
+
+/// The Queries panel of a version page (P7): the version's queries and
+/// the environments it has reached, each with why the caller may not run
+/// queries there, if they may not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueriesPanel {
+    pub queries: Vec<QueryItem>,
+    pub environments: Vec<(String, Option<String>)>,
+    /// Why the definition cannot run as stored, if it cannot.
+    pub problem: Option<String>,
+}
+
+/// The last run of the panel's form, shown under its query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryRun {
+    pub query: String,
+    pub environment: String,
+    pub inputs: std::collections::BTreeMap<String, String>,
+    pub result: Result<QueryResult, crate::error::AppError>,
+}

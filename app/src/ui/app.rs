@@ -1,7 +1,7 @@
 //! The document, the router and the session context every page reads.
 use super::{
-    audit, auth, builder, constants, explain, groups, home, not_found, shell, tokens, users,
-    version,
+    audit, auth, builder, constants, data_sources, explain, groups, home, not_found, shell, tokens,
+    users, version,
 };
 use crate::api::auth::{get_visitor, Logout, Visitor};
 use crate::error::AppError;
@@ -56,6 +56,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/groups/:id") view=groups::GroupDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/access") view=explain::ExplainPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=audit::AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/data-sources") view=data_sources::DataSourcesRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/data-sources/:id") view=data_sources::DataSourceRoute ssr=SsrMode::Async/>
                     <Route path=path!("/constants") view=constants::ConstantsRoute ssr=SsrMode::Async/>
                     <Route path=path!("/settings/tokens") view=tokens::TokensPage ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id") view=builder::AppBuilderPage ssr=SsrMode::Async/>

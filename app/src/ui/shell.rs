@@ -18,7 +18,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                 let admin = u.role == Role::Admin;
                 view! {
                     {admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/groups">"Groups"</A> <A href="/admin/access">"Explain access"</A> <A href="/admin/audit">"Audit"</A> })}
-                    {(u.role != Role::EndUser).then(|| view! { <A href="/constants">"Constants"</A> })}
+                    {(u.role != Role::EndUser).then(|| view! { <A href="/data-sources">"Data sources"</A> <A href="/constants">"Constants"</A> })}
                     <A href="/settings/tokens">"Tokens"</A>
                     <span class="whoami" data-testid="whoami">
                         {u.name.clone()} <span class="role">{u.role.label()}</span>

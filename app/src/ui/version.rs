@@ -102,6 +102,7 @@ fn VersionDetail() -> impl IntoView {
                             <ActionButton label="Save definition" refused=e2/>
                         </ActionForm>
                     </section>
+                    <super::queries::QueriesSection app_id=page.app.id.clone() version_id=v.id.clone() version_env=v.environment.clone()/>
                     <section class="card">
                         <h2>"Name and description"</h2>
                         <ActionForm action=rename attr:class="grid-form">

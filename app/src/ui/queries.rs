@@ -1,0 +1,174 @@
+//! The Queries panel of a version page (SPEC R3, R4, P7): each query of the
+//! version, runnable in any environment the version has reached where the
+//! user has edit access, with its inputs; the rows, the REST answer or the
+//! error under it. The run form posts to the page itself
+//! (`server::query_form`), so it works the same with JavaScript off.
+use super::components::EnvBadge;
+use crate::api::apps::load_queries_panel;
+use crate::domain::query::{QueriesPanel, QueryItem, QueryResult, QueryRun};
+use leptos::prelude::*;
+use serde_json::Value;
+
+/// The field prefix of an input in the run form (`server::query_form`).
+const INPUT_PREFIX: &str = "input.";
+
+/// The run this answer's form post made, if it was one.
+fn last_run() -> OnceResource<Option<QueryRun>> {
+    #[cfg(feature = "ssr")]
+    let run = use_context::<QueryRun>();
+    #[cfg(not(feature = "ssr"))]
+    let run = None;
+    OnceResource::new(async move { run })
+}
+
+#[component]
+pub fn QueriesSection(app_id: String, version_id: String, version_env: String) -> impl IntoView {
+    let action = format!("/build/{app_id}/versions/{version_id}#queries");
+    let panel = Resource::new(
+        move || (app_id.clone(), version_id.clone()),
+        |(a, v)| load_queries_panel(a, v),
+    );
+    let run = last_run();
+    view! {
+        <section class="card" id="queries">
+            <h2>"Queries"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || {
+                    let (action, version_env) = (action.clone(), version_env.clone());
+                    Suspend::new(async move {
+                        let last = run.await;
+                        match panel.await {
+                            Ok(p) => view! { <Panel p last action version_env/> }.into_any(),
+                            Err(e) => view! { <p class="notice notice-error">{e.message}</p> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Panel(
+    p: QueriesPanel,
+    last: Option<QueryRun>,
+    action: String,
+    version_env: String,
+) -> impl IntoView {
+    if let Some(problem) = p.problem {
+        return view! { <p class="notice notice-error" role="alert">"This definition cannot run: " {problem}</p> }.into_any();
+    }
+    if p.queries.is_empty() {
+        return view! { <p class="empty">"This version has no queries yet. Add them to the definition."</p> }.into_any();
+    }
+    let runnable = p.environments.iter().any(|(_, refused)| refused.is_none());
+    view! {
+        {(!runnable).then(|| view! {
+            <p class="hint">"You can run queries only where you have edit access (P7)."</p>
+        })}
+        {p.queries.into_iter().map(|q| {
+            let mine = last.clone().filter(|r| r.query == q.name);
+            view! { <QueryCard q environments=p.environments.clone() last=mine action=action.clone() version_env=version_env.clone()/> }
+        }).collect_view()}
+    }
+    .into_any()
+}
+
+#[component]
+fn QueryCard(
+    q: QueryItem,
+    environments: Vec<(String, Option<String>)>,
+    last: Option<QueryRun>,
+    action: String,
+    version_env: String,
+) -> impl IntoView {
+    let chosen = last
+        .as_ref()
+        .map(|r| r.environment.clone())
+        .unwrap_or(version_env);
+    let any_allowed = environments.iter().any(|(_, r)| r.is_none());
+    let first_refusal = environments.iter().find_map(|(_, r)| r.clone());
+    let options = environments
+        .into_iter()
+        .map(|(env, refused)| {
+            let selected = env == chosen;
+            let title = refused.clone().unwrap_or_default();
+            view! {
+                <option value=env.clone() selected=selected disabled=refused.is_some() title=title>{env.clone()}</option>
+            }
+        })
+        .collect_view();
+    let inputs = q
+        .inputs
+        .iter()
+        .map(|(name, kind)| {
+            let value = last
+                .as_ref()
+                .and_then(|r| r.inputs.get(name).cloned())
+                .unwrap_or_default();
+            view! {
+                <label>{name.clone()}
+                    <input type=kind.clone() name=format!("{INPUT_PREFIX}{name}") value=value/>
+                </label>
+            }
+        })
+        .collect_view();
+    let result = last.map(|r| view! { <RunResult run=r/> });
+    view! {
+        <article class="query" data-query=q.name.clone()>
+            <h3><code>{q.name.clone()}</code> " on " {q.data_source.clone()} " (" {q.kind.clone()} ")"</h3>
+            <pre class="query-text">{q.summary.clone()}</pre>
+            <form method="post" action=action class="grid-form">
+                <input type="hidden" name="query" value=q.name.clone()/>
+                <label>"Environment" <select name="environment">{options}</select></label>
+                {inputs}
+                <button type="submit" class="primary" disabled=!any_allowed
+                    title=first_refusal.unwrap_or_else(|| "Run this query".into())>"Run"</button>
+            </form>
+            {result}
+        </article>
+    }
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[component]
+fn RunResult(run: QueryRun) -> impl IntoView {
+    let env = run.environment.clone();
+    let badge_env = env.clone();
+    match run.result {
+        Err(e) => view! {
+            <div class="notice notice-error" role="alert" data-testid="query-result">
+                <EnvBadge name=env/> " " <code>{format!("{:?}", e.code).to_lowercase()}</code> ": " {e.message}
+            </div>
+        }
+        .into_any(),
+        Ok(QueryResult::Sql { columns, rows, truncated, elapsed_ms }) => view! {
+            <div class="query-result" data-testid="query-result" data-env=env>
+                <p><EnvBadge name=badge_env/> " " {format!("{} rows in {elapsed_ms} ms", rows.len())}
+                    {truncated.then(|| " (cut at the row limit)")}</p>
+                <table>
+                    <thead><tr>{columns.into_iter().map(|c| view! { <th>{c}</th> }).collect_view()}</tr></thead>
+                    <tbody>{rows.into_iter().map(|r| view! {
+                        <tr>{r.iter().map(|v| view! { <td>{cell(v)}</td> }).collect_view()}</tr>
+                    }).collect_view()}</tbody>
+                </table>
+            </div>
+        }
+        .into_any(),
+        Ok(QueryResult::Rest { status, body, truncated, elapsed_ms, .. }) => view! {
+            <div class="query-result" data-testid="query-result" data-env=env>
+                <p><EnvBadge name=badge_env/> " " {format!("HTTP {status} in {elapsed_ms} ms")}
+                    {truncated.then(|| " (list cut at the row limit)")}</p>
+                <pre>{serde_json::to_string_pretty(&body).unwrap_or_default()}</pre>
+            </div>
+        }
+        .into_any(),
+    }
+}

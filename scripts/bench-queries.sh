@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# A query run under load (issue 10): wrk (2 threads, 64 connections, 10 s)
+# posting `POST /api/v1/apps/{app}/versions/{v}/queries/orders/run` against
+# the release build on a fresh SQLite installation, where `orders` reads 50
+# rows from a SQLite data source; with the not-found page in the same run
+# for scale, the first, second and hundredth run's time (the pool is made
+# once), and the server's RSS during the load. Writes the table between
+# the bench-queries markers of README.md.
+#   bash scripts/bench-queries.sh            (builds the release if missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/tools-path.sh
+if ! command -v wrk >/dev/null; then
+  echo "==> Installing wrk (Debian)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get install -y -q wrk >/dev/null || { $SUDO apt-get update -q && $SUDO apt-get install -y -q wrk; }
+fi
+[ -x target/release/server ] || cargo leptos build --release
+
+PORT=${BENCH_PORT:-3098}
+BASE="http://127.0.0.1:$PORT"
+DIR=$(mktemp -d)
+mkdir -p "$DIR/datasources"
+python3 - "$DIR/datasources/bench.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT, item TEXT, qty INTEGER)")
+c.executemany("INSERT INTO orders (customer, item, qty) VALUES (?, ?, ?)",
+              [(f"customer {i}", f"item {i}", i) for i in range(1, 51)])
+c.commit()
+PY
+LEPTOS_SITE_ADDR=127.0.0.1:$PORT STAGECRAFT_DATA_DIR="$DIR" RUST_LOG=warn \
+  ./target/release/server >"$DIR/server.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null; rm -rf "$DIR"' EXIT
+for _ in $(seq 100); do curl -s -o /dev/null "$BASE/api/v1/environments" && break; sleep 0.1; done
+rss() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$PID/status"; }
+
+JAR="$DIR/cookies"
+api() { curl -s -b "$JAR" -c "$JAR" -H 'content-type: application/json' "$@"; }
+api -d '{"name":"Bench","email":"bench@example.com","password":"bench password 1"}' "$BASE/api/v1/setup" >/dev/null
+api -d '{"name":"Bench DB","kind":"sqlite","environments":{"development":{"file":"bench.db"}}}' "$BASE/api/v1/data-sources" >/dev/null
+APP=$(api -d '{"name":"Bench app"}' "$BASE/api/v1/apps")
+APP_ID=$(jq -r .id <<<"$APP")
+VID=$(jq -r .first_version.id <<<"$APP")
+api -X PUT -d '{"definition":{"queries":[{"name":"orders","data_source":"Bench DB","sql":"SELECT id, customer, item, qty FROM orders ORDER BY id"}]},"revision":1}' \
+  "$BASE/api/v1/apps/$APP_ID/versions/$VID/definition" >/dev/null
+RUN="/api/v1/apps/$APP_ID/versions/$VID/queries/orders/run?environment=development"
+COOKIE=$(awk '$6 == "stagecraft_session" {print $6"="$7}' "$JAR")
+ROWS=$(api -d '{"inputs":{}}' "$BASE$RUN" | jq '.rows | length')
+[ "$ROWS" = 50 ] || { echo "the query answered $ROWS rows, not 50"; exit 1; }
+
+# The first run above made the pool; the second and the hundredth reuse it.
+timed() { curl -s -o /dev/null -w '%{time_total}' -b "$JAR" -H 'content-type: application/json' -d '{"inputs":{}}' "$BASE$RUN"; }
+SECOND=$(timed)
+for _ in $(seq 97); do timed >/dev/null; done
+HUNDREDTH=$(timed)
+ms() { awk -v t="$1" 'BEGIN {printf "%.1f ms", t * 1000}'; }
+
+LUA="$DIR/post.lua"
+cat >"$LUA" <<LUA
+wrk.method = "POST"
+wrk.body = '{"inputs":{}}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Cookie"] = "$COOKIE"
+LUA
+PEAK_FILE="$DIR/peak"
+echo 0 >"$PEAK_FILE"
+sample() { while kill -0 "$PID" 2>/dev/null; do
+  awk -v p="$(cat "$PEAK_FILE")" '/^VmRSS/ {v = $2/1024; if (v > p) printf "%.1f", v; else printf "%s", p}' "/proc/$PID/status" >"$PEAK_FILE.new" && mv "$PEAK_FILE.new" "$PEAK_FILE"
+  sleep 0.2; done; }
+bench() { # name, path, [script]
+  local out
+  out=$(wrk -t2 -c64 -d10s --latency ${3:+-s "$3"} "$BASE$2")
+  local rps p50 p99 errors
+  rps=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  echo "$1|$rps|$p50|$p99|${errors:-0}"
+}
+NOT_FOUND=$(bench 'not-found page (for scale)' /no-such-page)
+sample & SAMPLER=$!
+QUERY=$(bench 'query run, 50 SQLite rows (`POST …/queries/orders/run`)' "$RUN" "$LUA")
+kill $SAMPLER 2>/dev/null || true
+PEAK=$(cat "$PEAK_FILE")
+AFTER=$(rss)
+QUERY_ERRORS=$(cut -d'|' -f5 <<<"$QUERY")
+[ "$QUERY_ERRORS" = 0 ] || echo "warning: $QUERY_ERRORS non-2xx answers under load"
+
+TABLE="<!-- bench-queries:start -->
+Measured by \`bash scripts/bench-queries.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, release build, SQLite,
+wrk 2 threads, 64 connections, 10 s per row, both rows in one run (the not-found answer is 404):
+
+| request | requests/s | p50 | p99 |
+|---|---|---|---|
+$(for r in "$NOT_FOUND" "$QUERY"; do IFS='|' read -r n q p50 p99 _ <<<"$r"; echo "| $n | $q | $p50 | $p99 |"; done)
+
+One run at a time (curl): the second run $(ms "$SECOND"), the hundredth $(ms "$HUNDREDTH") (the pool is
+made by the first). Server RSS during the query load: peak $PEAK MB sampled every 0.2 s; $AFTER MB after it.
+<!-- bench-queries:end -->"
+echo "$TABLE"
+if grep -q '<!-- bench-queries:start -->' README.md; then
+  python3 - "$TABLE" <<'PY'
+import re, sys
+table = sys.argv[1]
+s = open('README.md').read()
+s = re.sub(r'<!-- bench-queries:start -->.*?<!-- bench-queries:end -->', lambda m: table, s, flags=re.S)
+open('README.md', 'w').write(s)
+PY
+  echo "README.md updated."
+fi
