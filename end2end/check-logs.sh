@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails if a password, a password hash or a session id reached a server log
-# of the browser tests (SPEC S4).
+# of the browser tests (SPEC S4), or a secret the tests entered (D3, C3).
 set -euo pipefail
 dir=$1
 logs=("$dir"/*.log)
@@ -8,7 +8,10 @@ logs=("$dir"/*.log)
 status=0
 for log in "${logs[@]}"; do
   [ -s "$log" ] || { echo "$log is empty: nothing was checked"; status=1; continue; }
-  for secret in "correct horse battery" "builder password 1" "a wrong password" '$argon2'; do
+  # The passwords, and the data source password and secret constant the
+  # queries spec enters (SPEC D3, C3).
+  for secret in "correct horse battery" "builder password 1" "a wrong password" '$argon2' \
+      "not-shown-pw" "staging-secret-value"; do
     if grep -qF -- "$secret" "$log"; then echo "SECRET IN LOG $log: $secret"; status=1; fi
   done
   # Every session id the browser held (written by the tests) must be absent.

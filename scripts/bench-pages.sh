@@ -11,24 +11,8 @@
 #   bash scripts/bench-pages.sh            (builds the release if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/tools-path.sh
-if ! command -v wrk >/dev/null; then
-  echo "==> Installing wrk (Debian)"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get install -y -q wrk >/dev/null || { $SUDO apt-get update -q && $SUDO apt-get install -y -q wrk; }
-fi
-[ -x target/release/server ] || cargo leptos build --release
-
-PORT=${BENCH_PORT:-3099}
-BASE="http://127.0.0.1:$PORT"
-DIR=$(mktemp -d)
-LEPTOS_SITE_ADDR=127.0.0.1:$PORT STAGECRAFT_DATA_DIR="$DIR" RUST_LOG=warn \
-  ./target/release/server >"$DIR/server.log" 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null; rm -rf "$DIR"' EXIT
-for _ in $(seq 100); do curl -s -o /dev/null "$BASE/api/v1/environments" && break; sleep 0.1; done
-rss() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$PID/status"; }
-peak() { awk '/^VmHWM/ {printf "%.1f", $2/1024}' "/proc/$PID/status"; }
+source scripts/bench-server.sh
+start_server "${BENCH_PORT:-3099}"
 RSS_START=$(rss)
 
 JAR="$DIR/cookies"
@@ -48,13 +32,9 @@ run() { # name, expected status, path, [cookie]
   local got
   got=$(curl -s -o /dev/null -w '%{http_code}' ${cookie:+-H "Cookie: $cookie"} "$BASE$path")
   [ "$got" = "$status" ] || { echo "$name: expected $status, got $got"; exit 1; }
-  local out
-  out=$(wrk -t2 -c64 -d10s --latency ${cookie:+-H "Cookie: $cookie"} "$BASE$path")
-  local rps p50 p99
-  rps=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
-  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  echo "$name|$status|$rps|$p50|$p99"
+  local m
+  m=$(measure "$path" ${cookie:+-H "Cookie: $cookie"})
+  echo "$name|$status|$(cut -d'|' -f1-3 <<<"$m")"
 }
 ROWS=()
 ROWS+=("$(run '401 answer (`GET /api/v1/environments`, no session)' 401 /api/v1/environments)")
@@ -77,14 +57,4 @@ $(for r in "${ROWS[@]}"; do IFS='|' read -r n s q p50 p99 <<<"$r"; echo "| $n | 
 Dashboard / not-found page: $(ratio "$(rps_of 3)" "$(rps_of 1)"); not-found page / 401 answer: $(ratio "$(rps_of 1)" "$(rps_of 0)").
 Server memory: $RSS_START MB RSS after start, $RSS_READY MB after set-up and 20 apps, $RSS_END MB after the load, peak $PEAK MB.
 <!-- bench-pages:end -->"
-echo "$TABLE"
-if grep -q '<!-- bench-pages:start -->' README.md; then
-  python3 - "$TABLE" <<'PY'
-import re, sys
-table = sys.argv[1]
-s = open('README.md').read()
-s = re.sub(r'<!-- bench-pages:start -->.*?<!-- bench-pages:end -->', lambda m: table, s, flags=re.S)
-open('README.md', 'w').write(s)
-PY
-  echo "README.md updated."
-fi
+write_readme bench-pages "$TABLE"

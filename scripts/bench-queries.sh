@@ -9,17 +9,7 @@
 #   bash scripts/bench-queries.sh            (builds the release if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/tools-path.sh
-if ! command -v wrk >/dev/null; then
-  echo "==> Installing wrk (Debian)"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get install -y -q wrk >/dev/null || { $SUDO apt-get update -q && $SUDO apt-get install -y -q wrk; }
-fi
-[ -x target/release/server ] || cargo leptos build --release
-
-PORT=${BENCH_PORT:-3098}
-BASE="http://127.0.0.1:$PORT"
-DIR=$(mktemp -d)
+source scripts/bench-server.sh
 mkdir -p "$DIR/datasources"
 python3 - "$DIR/datasources/bench.db" <<'PY'
 import sqlite3, sys
@@ -29,12 +19,7 @@ c.executemany("INSERT INTO orders (customer, item, qty) VALUES (?, ?, ?)",
               [(f"customer {i}", f"item {i}", i) for i in range(1, 51)])
 c.commit()
 PY
-LEPTOS_SITE_ADDR=127.0.0.1:$PORT STAGECRAFT_DATA_DIR="$DIR" RUST_LOG=warn \
-  ./target/release/server >"$DIR/server.log" 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null; rm -rf "$DIR"' EXIT
-for _ in $(seq 100); do curl -s -o /dev/null "$BASE/api/v1/environments" && break; sleep 0.1; done
-rss() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$PID/status"; }
+start_server "${BENCH_PORT:-3098}"
 
 JAR="$DIR/cookies"
 api() { curl -s -b "$JAR" -c "$JAR" -H 'content-type: application/json' "$@"; }
@@ -69,16 +54,7 @@ echo 0 >"$PEAK_FILE"
 sample() { while kill -0 "$PID" 2>/dev/null; do
   awk -v p="$(cat "$PEAK_FILE")" '/^VmRSS/ {v = $2/1024; if (v > p) printf "%.1f", v; else printf "%s", p}' "/proc/$PID/status" >"$PEAK_FILE.new" && mv "$PEAK_FILE.new" "$PEAK_FILE"
   sleep 0.2; done; }
-bench() { # name, path, [script]
-  local out
-  out=$(wrk -t2 -c64 -d10s --latency ${3:+-s "$3"} "$BASE$2")
-  local rps p50 p99 errors
-  rps=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
-  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-  echo "$1|$rps|$p50|$p99|${errors:-0}"
-}
+bench() { echo "$1|$(measure "$2" ${3:+-s "$3"})"; }
 NOT_FOUND=$(bench 'not-found page (for scale)' /no-such-page)
 sample & SAMPLER=$!
 QUERY=$(bench 'query run, 50 SQLite rows (`POST …/queries/orders/run`)' "$RUN" "$LUA")
@@ -99,14 +75,4 @@ $(for r in "$NOT_FOUND" "$QUERY"; do IFS='|' read -r n q p50 p99 _ <<<"$r"; echo
 One run at a time (curl): the second run $(ms "$SECOND"), the hundredth $(ms "$HUNDREDTH") (the pool is
 made by the first). Server RSS during the query load: peak $PEAK MB sampled every 0.2 s; $AFTER MB after it.
 <!-- bench-queries:end -->"
-echo "$TABLE"
-if grep -q '<!-- bench-queries:start -->' README.md; then
-  python3 - "$TABLE" <<'PY'
-import re, sys
-table = sys.argv[1]
-s = open('README.md').read()
-s = re.sub(r'<!-- bench-queries:start -->.*?<!-- bench-queries:end -->', lambda m: table, s, flags=re.S)
-open('README.md', 'w').write(s)
-PY
-  echo "README.md updated."
-fi
+write_readme bench-queries "$TABLE"

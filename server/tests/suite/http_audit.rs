@@ -19,7 +19,10 @@ const BOB: &str = "bob@example.com";
 const BOB_PASSWORD: &str = "password-of-bob";
 
 /// Every action SPEC L1 names that a use case records today.
-const L1_ACTIONS: [&str; 26] = [
+const L1_ACTIONS: [&str; 29] = [
+    "data_source.create",
+    "data_source.update",
+    "data_source.delete",
     "constant.create",
     "constant.set_value",
     "constant.delete_value",
@@ -1093,6 +1096,77 @@ fn the_steps() -> Vec<Step> {
                 details: |_| json!({"name": "API_KEY", "type": "secret"}),
             },
         },
+        // Data sources (D1–D3): a secret option never reaches the log.
+        Step {
+            what: "Bob creates a data source",
+            by: Bob,
+            call: |_| {
+                Post(
+                    "/api/v1/data-sources".into(),
+                    json!({"name": "Orders DB", "kind": "postgresql", "environments": {"staging": {"host": "db", "database": "orders", "username": "app", "password": "ds-pass-Secret"}}}),
+                )
+            },
+            status: 201,
+            keep: |ids, v| {
+                ids.insert("source", id_of(v));
+            },
+            records: Entry {
+                actor: BOB,
+                action: "data_source.create",
+                target: |ids| format!("data_source:{}", ids["source"]),
+                details: |_| json!({"name": "Orders DB", "kind": "postgresql", "environments": ["staging"]}),
+            },
+        },
+        Step {
+            what: "the admin sets its production options",
+            by: Admin,
+            call: |ids| {
+                Put(
+                    format!(
+                        "/api/v1/data-sources/{}/environments/production",
+                        ids["source"]
+                    ),
+                    json!({"options": {"host": "db", "database": "orders", "username": "app", "password": "ds-pass-Secret"}}),
+                )
+            },
+            status: 200,
+            keep: keep_nothing,
+            records: Entry {
+                actor: ADMIN_EMAIL,
+                action: "data_source.update",
+                target: |ids| format!("data_source:{}", ids["source"]),
+                details: |_| json!({"name": "Orders DB", "environment": "production", "options": {"host": "db", "port": 5432, "database": "orders", "username": "app", "password": "********", "ssl_mode": "prefer"}}),
+            },
+        },
+        Step {
+            what: "options of another kind (422)",
+            by: Admin,
+            call: |ids| {
+                Put(
+                    format!(
+                        "/api/v1/data-sources/{}/environments/production",
+                        ids["source"]
+                    ),
+                    json!({"options": {"file": "x.db"}}),
+                )
+            },
+            status: 422,
+            keep: keep_nothing,
+            records: Nothing,
+        },
+        Step {
+            what: "deletes the data source",
+            by: Admin,
+            call: |ids| Delete(format!("/api/v1/data-sources/{}", ids["source"])),
+            status: 204,
+            keep: keep_nothing,
+            records: Entry {
+                actor: ADMIN_EMAIL,
+                action: "data_source.delete",
+                target: |ids| format!("data_source:{}", ids["source"]),
+                details: |_| json!({"name": "Orders DB", "kind": "postgresql"}),
+            },
+        },
         Step {
             what: "Bob signs out",
             by: Bob,
@@ -1226,6 +1300,7 @@ async fn l1_every_use_case_records_its_exact_entry(b: Backend) {
         "whatever-it-is",
         "s3cret-prod-key",
         "another-secret",
+        "ds-pass-Secret",
     ] {
         assert!(!text.contains(secret), "a password in the audit");
     }

@@ -19,6 +19,7 @@ both_backends!(
     p9_who_lists_and_changes_data_sources,
     r1_r3_every_definition_rule_names_its_path,
     d1_simultaneous_creates_and_a_delete_racing_a_save,
+    d3_another_server_with_the_key_reads_secrets_back,
 );
 
 const ENVS: [&str; 3] = ["development", "staging", "production"];
@@ -1425,4 +1426,38 @@ async fn d1_simultaneous_creates_and_a_delete_racing_a_save(b: Backend) {
             "round {round}: save {s}, delete {d}"
         );
     }
+}
+
+/// A second server on the same database and key file, as after a restart
+/// or beside the first behind a load balancer, opens the sealed secrets:
+/// the query it runs gets the secret constant's value. (A server with
+/// another key does not start: `process::d3_*`.)
+async fn d3_another_server_with_the_key_reads_secrets_back(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin().await;
+    sqlite_file(&app, "dev.db", &["x"]);
+    create(&app, &admin, json!({"name": "Local", "kind": "sqlite", "environments": {"development": {"file": "dev.db"}}})).await;
+    constant(
+        &app,
+        &admin,
+        "TOKEN",
+        "secret",
+        json!({"development": "restart-Secret"}),
+    )
+    .await;
+    let ids = app_with(&app, &admin, "Secrets", json!({"queries": [{"name": "q", "data_source": "Local", "sql": "SELECT {{secrets.TOKEN}} = 'restart-Secret' AS same"}]})).await;
+    let other = app.another_instance().await;
+    let r = admin
+        .post(other.url(&format!(
+            "/api/v1/apps/{}/versions/{}/queries/q/run?environment=development",
+            ids.0, ids.1
+        )))
+        .json(&json!({"inputs": {}}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["rows"], json!([[1]]));
 }
