@@ -7,6 +7,7 @@ use std::io::Read;
 
 pub const USAGE: &str = "usage:
   server                                   serve (configuration from the environment)
+  server --demo                            serve, after making the demo app (once there is an admin)
   server admin reset-password EMAIL        set EMAIL's password to the one on standard input
   server admin promote EMAIL               make EMAIL an active admin";
 

@@ -2,6 +2,7 @@
 //! server functions, `/api/v1`, static files), sessions and shutdown.
 pub mod admin_cli;
 pub mod api_docs;
+pub mod app_form;
 pub mod assets;
 pub mod client_address;
 pub mod config;
@@ -139,6 +140,20 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
                 }
             }),
         )
+        .route(
+            "/apps/{slug}",
+            axum::routing::post({
+                let (db, options) = (db.clone(), leptos_options.clone());
+                move |req: axum::extract::Request| app_form::post(db.clone(), options.clone(), req)
+            }),
+        )
+        .route(
+            "/apps/{slug}/preview",
+            axum::routing::post({
+                let (db, options) = (db.clone(), leptos_options.clone());
+                move |req: axum::extract::Request| app_form::post(db.clone(), options.clone(), req)
+            }),
+        )
         .fallback(not_found(context, leptos_options.clone()))
         .with_state(state)
         .layer(axum::middleware::from_fn(
@@ -159,6 +174,26 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             assets::serve_from_memory,
         ));
     Ok(telemetry::layer(router))
+}
+
+/// `server --demo`: makes the demo (app::backend::demo) as the first
+/// admin, once the installation is set up. Answers what to tell the operator.
+pub async fn demo(settings: &Settings) -> Result<String, String> {
+    let db = unlock_secrets(settings, open_database(settings).await?).await?;
+    let admin = app::backend::users::first_admin(&db)
+        .await
+        .map_err(|e| e.message)?;
+    let Some(admin) = admin else {
+        return Ok(
+            "the demo needs an admin: finish the setup page, then use the dashboard's demo button"
+                .into(),
+        );
+    };
+    match app::backend::demo::create(&db, &admin).await {
+        Ok(slug) => Ok(format!("created the demo: open /apps/{slug}")),
+        Err(e) if e.status() == 409 => Ok("the demo exists already".into()),
+        Err(e) => Err(e.message),
+    }
 }
 
 /// Everything no route matched: the not-found page (404).

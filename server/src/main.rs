@@ -10,8 +10,10 @@ async fn main() {
         }
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut demo = false;
     match args.first().map(String::as_str) {
         None => {}
+        Some("--demo") if args.len() == 1 => demo = true,
         Some("admin") => {
             let code = server::admin_cli::run(&settings, &args[1..]).await;
             std::process::exit(code);
@@ -23,6 +25,15 @@ async fn main() {
     }
     server::telemetry::init(settings.log_json);
     tracing::info!(settings = %settings.describe(), "starting Stagecraft");
+    if demo {
+        match server::demo(&settings).await {
+            Ok(what) => tracing::info!("demo: {what}"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot create the demo");
+                std::process::exit(1);
+            }
+        }
+    }
     let router = match server::build(&settings).await {
         Ok(r) => r,
         Err(e) => {

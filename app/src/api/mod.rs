@@ -6,6 +6,7 @@ pub mod constants;
 pub mod data_sources;
 pub mod environments;
 pub mod groups;
+pub mod runtime;
 pub mod tokens;
 pub mod users;
 
@@ -41,6 +42,13 @@ pub(crate) mod context {
                 tracing::error!(error = %e, "client address middleware missing");
                 AppError::internal()
             })
+    }
+
+    /// The caller, signed in or not (public apps open for anyone).
+    pub async fn visitor() -> AppResult<(Db, Option<User>)> {
+        let db = db()?;
+        let user = session::current_user(&db, &session().await?).await?;
+        Ok((db, user))
     }
 
     pub async fn user() -> AppResult<(Db, User)> {

@@ -105,6 +105,16 @@ pub async fn find(db: &Db, id: &str) -> AppResult<Option<User>> {
     row.as_ref().map(user_from_row).transpose()
 }
 
+/// The active admin who joined first (the demo's author at start-up).
+pub async fn first_admin(db: &Db) -> AppResult<Option<User>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM users WHERE role = 'admin' AND active = 1 ORDER BY created_at, id LIMIT 1"
+    ))
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
 /// The user and their password hash, for sign-in only.
 pub(super) async fn find_credentials(db: &Db, email: &Email) -> AppResult<Option<(User, String)>> {
     let row = sqlx::query(&format!(

@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod network;
 pub mod paging;
 pub mod query;
+pub mod runtime;
 pub mod sign_in;
 pub mod template;
 pub mod token;

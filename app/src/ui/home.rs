@@ -15,8 +15,40 @@ pub fn HomePage() -> impl IntoView {
         <Title text=""/>
         <Gate need=Need::SignedIn children=move |user| {
             let user = user.expect("the gate passes a user");
-            view! { <Dashboard user/> }
+            // End users open released apps; they build nothing (R5).
+            if user.role == crate::domain::user::Role::EndUser {
+                view! { <Launcher user/> }.into_any()
+            } else {
+                view! { <Dashboard user/> }.into_any()
+            }
         }/>
+    }
+}
+
+/// An end user's start page: the released apps they may open.
+#[component]
+fn Launcher(user: User) -> impl IntoView {
+    let apps = Resource::new(|| (), |_| crate::api::runtime::load_launcher());
+    view! {
+        <h1>"Hello, " {user.name.clone()}</h1>
+        <h2>"Your apps"</h2>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match apps.await {
+                    Ok(l) if l.apps.is_empty() => view! {
+                        <p class="empty">"No app has been released to you yet."</p>
+                    }.into_any(),
+                    Ok(l) => view! {
+                        <ul class="launcher">
+                            {l.apps.into_iter().map(|(name, slug)| view! {
+                                <li><a href=format!("/apps/{slug}")>{name}</a></li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorPage error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 
@@ -36,13 +68,14 @@ fn Dashboard(user: User) -> impl IntoView {
         |(_, p)| load_dashboard(p),
     );
     let result = move || create.value().get();
+    let admin = user.role == crate::domain::user::Role::Admin;
     view! {
         <h1>"Hello, " {user.name.clone()}</h1>
         <h2>"Apps"</h2>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
-                    Ok(d) => view! { <AppList d create result/> }.into_any(),
+                    Ok(d) => view! { <AppList d create result admin/> }.into_any(),
                     Err(e) => view! { <ErrorPage error=e/> }.into_any(),
                 }
             })}
@@ -59,6 +92,7 @@ fn AppList(
         + Sync
         + Copy
         + 'static,
+    admin: bool,
 ) -> impl IntoView {
     let pager = (d.page > 1 || d.has_next).then(|| view! {
         <nav class="pager" aria-label="Pages">
@@ -68,7 +102,18 @@ fn AppList(
         </nav>
     });
     let table = if d.apps.is_empty() {
-        view! { <p class="muted">"No apps yet."</p> }.into_any()
+        let demo = ServerAction::<crate::api::runtime::CreateDemo>::new();
+        view! {
+            <p class="muted">"No apps yet."</p>
+            {admin.then(|| view! {
+                <ActionForm action=demo attr:class="inline">
+                    <Notice message=form_error(move || demo.value().get())/>
+                    <button type="submit" title="Three SQLite files with different rows, a constant per environment, and an app with a version in each environment, released">
+                        "Create the demo app"
+                    </button>
+                </ActionForm>
+            })}
+        }.into_any()
     } else {
         view! {
             <table class="apps">

@@ -11,6 +11,7 @@ pub mod groups;
 pub mod home;
 pub mod not_found;
 pub mod queries;
+pub mod runtime;
 pub mod shell;
 pub mod tokens;
 pub mod users;

@@ -12,23 +12,27 @@ use serde_json::Value;
 /// The field prefix of an input in the run form (`server::query_form`).
 const INPUT_PREFIX: &str = "input.";
 
-/// The run this answer's form post made, if it was one.
-fn last_run() -> OnceResource<Option<QueryRun>> {
+/// The run this answer's form post made, if it was one. Read on the
+/// server only: it reaches the browser inside the panel's resource, so
+/// hydration sees what the server rendered.
+fn last_run() -> Option<QueryRun> {
     #[cfg(feature = "ssr")]
-    let run = use_context::<QueryRun>();
+    return use_context::<QueryRun>();
     #[cfg(not(feature = "ssr"))]
-    let run = None;
-    OnceResource::new(async move { run })
+    None
 }
 
 #[component]
 pub fn QueriesSection(app_id: String, version_id: String, version_env: String) -> impl IntoView {
     let action = format!("/build/{app_id}/versions/{version_id}#queries");
+    let run = last_run();
     let panel = Resource::new(
         move || (app_id.clone(), version_id.clone()),
-        |(a, v)| load_queries_panel(a, v),
+        move |(a, v)| {
+            let run = run.clone();
+            async move { load_queries_panel(a, v).await.map(|p| (p, run)) }
+        },
     );
-    let run = last_run();
     view! {
         <section class="card" id="queries">
             <h2>"Queries"</h2>
@@ -36,9 +40,8 @@ pub fn QueriesSection(app_id: String, version_id: String, version_env: String) -
                 {move || {
                     let (action, version_env) = (action.clone(), version_env.clone());
                     Suspend::new(async move {
-                        let last = run.await;
                         match panel.await {
-                            Ok(p) => view! { <Panel p last action version_env/> }.into_any(),
+                            Ok((p, last)) => view! { <Panel p last action version_env/> }.into_any(),
                             Err(e) => view! { <p class="notice notice-error">{e.message}</p> }.into_any(),
                         }
                     })

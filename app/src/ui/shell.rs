@@ -30,14 +30,23 @@ pub fn Shell(children: Children) -> impl IntoView {
             })
         })
     };
+    // A released app is its users' own page: no builder chrome (R5).
+    let path = leptos_router::hooks::use_location().pathname;
+    let bare = move || {
+        let p = path.get();
+        p.starts_with("/apps/") && !p.ends_with("/preview")
+    };
+    let children = children();
     view! {
-        <header class="topbar">
-            <a class="brand" href="/">"Stagecraft"</a>
-            <nav>
-                <Suspense fallback=|| ()>{user_nav}</Suspense>
-            </nav>
-        </header>
-        <main class="page">{children()}</main>
+        <Show when=move || !bare()>
+            <header class="topbar">
+                <a class="brand" href="/">"Stagecraft"</a>
+                <nav>
+                    <Suspense fallback=|| ()>{user_nav}</Suspense>
+                </nav>
+            </header>
+        </Show>
+        <main class="page">{children}</main>
     }
 }
 

@@ -26,7 +26,7 @@ const ENVS: [&str; 3] = ["development", "staging", "production"];
 const PG_PASSWORD: &str = "pg-Secret-91x";
 const TOKEN_PREFIX: &str = "bearer-Secret-";
 
-async fn create(app: &TestApp, c: &reqwest::Client, body: Value) -> Value {
+pub(crate) async fn create(app: &TestApp, c: &reqwest::Client, body: Value) -> Value {
     let r = app.post(c, "/api/v1/data-sources", body).await;
     let status = r.status();
     let v: Value = r.json().await.unwrap();
@@ -35,7 +35,7 @@ async fn create(app: &TestApp, c: &reqwest::Client, body: Value) -> Value {
 }
 
 /// An app whose first version holds `definition`; answers (app id, version id).
-async fn app_with(
+pub(crate) async fn app_with(
     app: &TestApp,
     c: &reqwest::Client,
     name: &str,
@@ -82,7 +82,12 @@ async fn run(
 }
 
 /// Saves the version, then promotes it one step.
-async fn save_and_promote(app: &TestApp, c: &reqwest::Client, ids: &(String, String), from: &str) {
+pub(crate) async fn save_and_promote(
+    app: &TestApp,
+    c: &reqwest::Client,
+    ids: &(String, String),
+    from: &str,
+) {
     let base = format!("/api/v1/apps/{}/versions/{}", ids.0, ids.1);
     if from == "development" {
         assert_eq!(
@@ -110,7 +115,13 @@ async fn test_connection(app: &TestApp, c: &reqwest::Client, id: &str, env: &str
     r.json().await.unwrap()
 }
 
-async fn constant(app: &TestApp, c: &reqwest::Client, name: &str, kind: &str, values: Value) {
+pub(crate) async fn constant(
+    app: &TestApp,
+    c: &reqwest::Client,
+    name: &str,
+    kind: &str,
+    values: Value,
+) {
     let r = app
         .post(
             c,
@@ -587,7 +598,7 @@ async fn connections_to(name: &str) -> i64 {
         .get("n")
 }
 
-fn sqlite_file(app: &TestApp, file: &str, rows: &[&str]) {
+pub(crate) fn sqlite_file(app: &TestApp, file: &str, rows: &[&str]) {
     let dir = app.data_dir.join("datasources");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(file);

@@ -1,0 +1,51 @@
+//! Opening apps: released (R5, R6), previews (R7), and the end users'
+//! start page.
+use crate::domain::runtime::{Action, Launcher, ShownApp};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(endpoint = "open_app")]
+pub async fn open_app(
+    slug: String,
+    page: Option<String>,
+    action: Action,
+) -> Result<ShownApp, AppError> {
+    let (db, visitor) = super::context::visitor().await?;
+    crate::backend::runtime::released(&db, visitor.as_ref(), &slug, page.as_deref(), action).await
+}
+
+#[server(endpoint = "open_preview")]
+pub async fn open_preview(
+    slug: String,
+    env: Option<String>,
+    version: Option<String>,
+    page: Option<String>,
+    action: Action,
+) -> Result<ShownApp, AppError> {
+    let (db, user) = super::context::user().await?;
+    crate::backend::runtime::preview(
+        &db,
+        &user,
+        &slug,
+        env.as_deref(),
+        version.as_deref(),
+        page.as_deref(),
+        action,
+    )
+    .await
+}
+
+#[server(endpoint = "load_launcher")]
+pub async fn load_launcher() -> Result<Launcher, AppError> {
+    let (db, user) = super::context::user().await?;
+    crate::backend::runtime::launcher(&db, &user).await
+}
+
+/// The empty dashboard's demo button (admins only).
+#[server(endpoint = "create_demo")]
+pub async fn create_demo() -> Result<String, AppError> {
+    let (db, user) = super::context::user().await?;
+    let slug = crate::backend::demo::create(&db, &user).await?;
+    super::context::redirect(&format!("/apps/{slug}"));
+    Ok(slug)
+}

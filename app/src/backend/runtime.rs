@@ -1,0 +1,250 @@
+//! Opening apps (SPEC R4–R7): the released version at `/apps/{slug}` with
+//! production's options and constants, and a preview of any version in
+//! any environment it has reached. Both run the page's queries on the
+//! server and answer the page as shown (`domain::runtime`), so the first
+//! response already holds the data.
+use super::access;
+use super::constants;
+use super::db::Db;
+use super::environments;
+use super::runner;
+use crate::domain::access::{Level, RELEASED};
+use crate::domain::definition::{self, Definition};
+use crate::domain::environment::EnvName;
+use crate::domain::lifecycle::{listed_in, release_environment};
+use crate::domain::query::QueryResult;
+use crate::domain::runtime::{queries_to_load, Action, Fill, Launcher, Outcome, ShownApp};
+use crate::domain::user::User;
+use crate::error::{AppError, AppResult};
+use serde_json::{Map, Value};
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
+
+struct AppRow {
+    id: String,
+    name: String,
+    slug: String,
+    public: bool,
+    released_version_id: Option<String>,
+    created_by: String,
+}
+
+fn not_released() -> AppError {
+    AppError::not_found("This app has not been released yet")
+}
+
+async fn app_by_slug(db: &Db, slug: &str) -> AppResult<AppRow> {
+    let r = sqlx::query(
+        "SELECT id, name, slug, public, released_version_id, created_by FROM apps WHERE slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or_else(|| AppError::not_found("There is no app at this address"))?;
+    Ok(AppRow {
+        id: r.get("id"),
+        name: r.get("name"),
+        slug: r.get("slug"),
+        public: r.get::<i64, _>("public") != 0,
+        released_version_id: r.get("released_version_id"),
+        created_by: r.get("created_by"),
+    })
+}
+
+/// (name, environment, definition) of a version of `app_id`.
+async fn version(
+    db: &Db,
+    app_id: &str,
+    by: &str,
+    value: &str,
+) -> AppResult<(String, String, Value)> {
+    let r = sqlx::query(&format!(
+        "SELECT name, environment, definition FROM versions WHERE app_id = $1 AND {by} = $2"
+    ))
+    .bind(app_id)
+    .bind(value)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or_else(|| AppError::not_found(format!("This app has no version {value}")))?;
+    let definition = serde_json::from_str(&r.get::<String, _>("definition")).map_err(|e| {
+        tracing::error!(app_id, error = %e, "a stored definition is not JSON");
+        AppError::internal()
+    })?;
+    Ok((r.get("name"), r.get("environment"), definition))
+}
+
+/// R5, R6: the released version, with production's data. A public app
+/// opens for anyone; otherwise the visitor needs `released` access, and
+/// without it the app does not exist for them (404).
+pub async fn released(
+    db: &Db,
+    visitor: Option<&User>,
+    slug: &str,
+    page: Option<&str>,
+    action: Action,
+) -> AppResult<ShownApp> {
+    let app = app_by_slug(db, slug).await?;
+    let envs = environments::all(db).await?;
+    if !app.public {
+        let user = visitor.ok_or_else(AppError::unauthenticated)?;
+        let a = access::of_app(db, user, &app.id, &app.created_by, &envs).await?;
+        if !a.has(RELEASED) {
+            return Err(AppError::not_found("There is no app at this address"));
+        }
+    }
+    let version_id = app.released_version_id.clone().ok_or_else(not_released)?;
+    let (name, _, doc) = version(db, &app.id, "id", &version_id).await?;
+    let env = release_environment(&envs)
+        .map(|e| e.name.clone())
+        .ok_or_else(not_released)?;
+    show(db, &app, &name, &doc, &env, false, page, action).await
+}
+
+/// R7: version `version` previewed in `environment`, which it must have
+/// reached, by a user with access there (view is enough, P7).
+pub async fn preview(
+    db: &Db,
+    user: &User,
+    slug: &str,
+    environment: Option<&str>,
+    version_name: Option<&str>,
+    page: Option<&str>,
+    action: Action,
+) -> AppResult<ShownApp> {
+    let app = app_by_slug(db, slug).await?;
+    let envs = environments::all(db).await?;
+    let a = access::of_app(db, user, &app.id, &app.created_by, &envs).await?;
+    if a.level == Level::None {
+        return Err(AppError::not_found("There is no app at this address"));
+    }
+    let env = EnvName::existing(
+        "env",
+        environment.ok_or_else(|| AppError::invalid("env", "Say which environment: ?env=NAME"))?,
+        &envs,
+    )?;
+    if !a.has(env.as_str()) {
+        return Err(AppError::forbidden(format!(
+            "You do not have access to {env}"
+        )));
+    }
+    let wanted = version_name
+        .ok_or_else(|| AppError::invalid("version", "Say which version: ?version=NAME"))?;
+    let (name, at, doc) = version(db, &app.id, "name", wanted).await?;
+    if !listed_in(&envs, &at, env.as_str()) {
+        return Err(AppError::conflict(format!(
+            "{name} has not reached {env}: it is in {at}"
+        )));
+    }
+    show(db, &app, &name, &doc, env.as_str(), true, page, action).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn show(
+    db: &Db,
+    app: &AppRow,
+    version_name: &str,
+    doc: &Value,
+    env: &str,
+    preview: bool,
+    page: Option<&str>,
+    action: Action,
+) -> AppResult<ShownApp> {
+    let sources = super::data_sources::kinds(db, None).await?;
+    let def: Definition = definition::parse(doc, &sources)
+        .map_err(|e| AppError::conflict(format!("This version cannot run: {}", e.message)))?;
+    let page = page
+        .and_then(|p| def.pages.iter().find(|x| x.name == p))
+        .or(def.pages.first());
+    let (page_name, title) = page
+        .map(|p| (p.name.clone(), p.title.clone()))
+        .unwrap_or_default();
+    // Only the version's inputs reach the runner; anything else sent is
+    // not part of this app.
+    let declared = def.inputs();
+    let inputs: BTreeMap<String, String> = action
+        .inputs
+        .into_iter()
+        .filter(|(k, _)| declared.contains_key(k.as_str()))
+        .collect();
+    let sent: Map<String, Value> = inputs
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+        .collect();
+    let mut results: HashMap<String, Result<QueryResult, String>> = HashMap::new();
+    let outcome = match action.run {
+        None => None,
+        Some(q) => Some(match runner::run(db, &def, &q, env, &sent).await {
+            Ok(r) => {
+                let message = match &r {
+                    QueryResult::Sql { rows, .. } if rows.is_empty() => "Done.".to_string(),
+                    QueryResult::Sql { rows, .. } => format!("Done: {} rows.", rows.len()),
+                    QueryResult::Rest { status, .. } => format!("Done: HTTP {status}."),
+                };
+                results.insert(q.clone(), Ok(r));
+                Outcome {
+                    query: q,
+                    ok: true,
+                    message,
+                }
+            }
+            Err(e) => Outcome {
+                query: q,
+                ok: false,
+                message: e.message,
+            },
+        }),
+    };
+    // Then what the page shows when it opens: after a write, the tables
+    // read the new rows.
+    for q in queries_to_load(&def) {
+        let r = runner::run(db, &def, &q, env, &sent)
+            .await
+            .map_err(|e| e.message);
+        results.insert(q, r);
+    }
+    let globals = constants::values_in(db, env).await?.globals;
+    let fill = Fill {
+        environment: env,
+        constants: &globals,
+        inputs: &inputs,
+        results: &results,
+    };
+    let components = fill.page(&def, &page_name);
+    let title = fill.text(&title);
+    Ok(ShownApp {
+        app_name: app.name.clone(),
+        slug: app.slug.clone(),
+        environment: env.to_string(),
+        version_name: version_name.to_string(),
+        preview,
+        pages: def
+            .pages
+            .iter()
+            .map(|p| (p.name.clone(), fill.text(&p.title)))
+            .collect(),
+        page: page_name,
+        title: if title.is_empty() {
+            app.name.clone()
+        } else {
+            title
+        },
+        components,
+        outcome,
+    })
+}
+
+/// The released apps a signed-in user may open (R5; P6: hidden ones left
+/// out), for the end users' start page.
+pub async fn launcher(db: &Db, user: &User) -> AppResult<Launcher> {
+    let apps = super::apps::list(db, user, Some("500"), None).await?;
+    Ok(Launcher {
+        apps: apps
+            .into_iter()
+            .filter(|a| {
+                a.released_version_id.is_some()
+                    && a.access.environments.iter().any(|e| e == RELEASED)
+            })
+            .map(|a| (a.name, a.slug))
+            .collect(),
+    })
+}
