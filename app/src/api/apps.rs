@@ -191,3 +191,60 @@ pub async fn load_queries_panel(
     let (db, user) = super::context::user().await?;
     crate::backend::versions::queries_panel(&db, &user, &app_id, &version_id).await
 }
+
+/// One change of the form editor (issue 11); see `domain::editor`.
+#[allow(clippy::too_many_arguments)]
+#[server(endpoint = "edit_definition")]
+pub async fn edit_definition(
+    app_id: String,
+    version_id: String,
+    revision: i64,
+    op: String,
+    page: Option<String>,
+    id: Option<String>,
+    name: Option<String>,
+    title: Option<String>,
+    kind: Option<String>,
+    text: Option<String>,
+    label: Option<String>,
+    query: Option<String>,
+    input_type: Option<String>,
+    submit_label: Option<String>,
+    inputs: Option<String>,
+    data_source: Option<String>,
+    sql: Option<String>,
+    method: Option<String>,
+    path: Option<String>,
+    run_on_load: Option<String>,
+) -> Result<VersionView, AppError> {
+    use crate::domain::editor::EditForm;
+    let (db, user) = super::context::user().await?;
+    let form = EditForm {
+        op,
+        page,
+        id,
+        name,
+        title,
+        kind,
+        text,
+        label,
+        query,
+        input_type,
+        submit_label,
+        inputs,
+        data_source,
+        sql,
+        method,
+        path,
+        run_on_load,
+    };
+    crate::backend::versions::edit_definition(
+        &db,
+        &user,
+        &app_id,
+        &version_id,
+        revision,
+        Input::typed(form),
+    )
+    .await
+}

@@ -21,9 +21,9 @@ use std::collections::HashMap;
 
 const COLUMNS: &str = "id, name, slug, public, released_version_id, created_by, created_at";
 
-/// The definition a new app starts with.
+/// The definition a new app starts with (API.md): one empty page.
 pub fn empty_definition() -> serde_json::Value {
-    json!({ "pages": [], "queries": [] })
+    json!({ "pages": [{ "name": "home", "title": "", "components": [] }], "queries": [] })
 }
 
 /// An app row with the caller's access, or 404 when the caller has none.

@@ -418,6 +418,39 @@ pub async fn put_definition(
         definition,
         revision,
     } = input.parse()?;
+    store_definition(db, user, l, definition, revision).await
+}
+
+/// The form editor's change (issue 11), applied to the definition as it
+/// is at `revision` and saved like a whole new definition (V3, V10).
+pub async fn edit_definition(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    version_id: &str,
+    revision: i64,
+    input: Input<crate::domain::editor::EditForm>,
+) -> AppResult<VersionView> {
+    let found = apps::find(db, user, app_id).await?;
+    found.require(VersionAction::Edit, DEVELOPMENT)?;
+    let l = load_in(db, found, version_id, true).await?;
+    let edit = input.parse()?;
+    let current = l.version.definition.clone().unwrap_or(Value::Null);
+    let definition = crate::domain::editor::apply(&current, edit)?;
+    store_definition(db, user, l, definition, revision).await
+}
+
+/// Writes a draft's new definition if it is still at `revision`, after
+/// checking it against every rule (V3, V10, R1–R3).
+async fn store_definition(
+    db: &Db,
+    user: &User,
+    l: Loaded,
+    definition: Value,
+    revision: i64,
+) -> AppResult<VersionView> {
+    let (app_id, version_id) = (l.found.app.id.clone(), l.version.id.clone());
+    let (app_id, version_id) = (app_id.as_str(), version_id.as_str());
     l.check(VersionAction::Edit)?;
     let mut tx = db.begin().await?;
     // Checked against the data sources as they stand, locked until the

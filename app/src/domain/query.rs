@@ -27,6 +27,15 @@ impl Validate for RunInput {
     }
 }
 
+/// A cell as text: a string as it is, null as nothing, anything else as JSON.
+pub fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// A query's answer: rows for SQL, the HTTP answer for REST.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]

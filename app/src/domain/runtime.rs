@@ -4,10 +4,9 @@
 //! Leptos escapes every text it displays.
 use super::constant::MASK;
 use super::definition::{ComponentKind, Definition, InputField, InputType};
-use super::query::QueryResult;
+use super::query::{cell_text, QueryResult};
 use super::template::{self, Reference, Segment};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 /// What a visitor sent with the page: the inputs, and the query a button
@@ -98,14 +97,6 @@ pub struct Fill<'a> {
     pub constants: &'a HashMap<String, String>,
     pub inputs: &'a BTreeMap<String, String>,
     pub results: &'a HashMap<String, Result<QueryResult, String>>,
-}
-
-fn cell_text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 impl Fill<'_> {

@@ -1,7 +1,7 @@
 //! The document, the router and the session context every page reads.
 use super::{
-    audit, auth, builder, constants, data_sources, explain, groups, home, not_found, runtime,
-    shell, tokens, users, version,
+    audit, auth, builder, constants, data_sources, editor, explain, groups, home, not_found,
+    runtime, shell, tokens, users, version,
 };
 use crate::api::auth::{get_visitor, Logout, Visitor};
 use crate::error::AppError;
@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/apps/:slug/preview") view=runtime::PreviewRoute ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id") view=builder::AppBuilderPage ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id/versions/:version_id") view=version::VersionPage ssr=SsrMode::Async/>
+                    <Route path=path!("/build/:app_id/versions/:version_id/edit") view=editor::EditorPage ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id/versions/:version_id/promote") view=version::PromotePage ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id/versions/:version_id/release") view=version::ReleasePage ssr=SsrMode::Async/>
                 </Routes>

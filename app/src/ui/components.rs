@@ -65,3 +65,17 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
         </section>
     }
 }
+
+/// A query's rows as a table (the Queries panel, app pages).
+#[component]
+pub fn RowsTable(columns: Vec<String>, rows: Vec<Vec<serde_json::Value>>) -> impl IntoView {
+    use crate::domain::query::cell_text;
+    view! {
+        <table>
+            <thead><tr>{columns.into_iter().map(|c| view! { <th>{c}</th> }).collect_view()}</tr></thead>
+            <tbody>{rows.into_iter().map(|r| view! {
+                <tr>{r.iter().map(|v| view! { <td>{cell_text(v)}</td> }).collect_view()}</tr>
+            }).collect_view()}</tbody>
+        </table>
+    }
+}

@@ -3,11 +3,10 @@
 //! user has edit access, with its inputs; the rows, the REST answer or the
 //! error under it. The run form posts to the page itself
 //! (`server::query_form`), so it works the same with JavaScript off.
-use super::components::EnvBadge;
+use super::components::{EnvBadge, RowsTable};
 use crate::api::apps::load_queries_panel;
 use crate::domain::query::{QueriesPanel, QueryItem, QueryResult, QueryRun};
 use leptos::prelude::*;
-use serde_json::Value;
 
 /// The field prefix of an input in the run form (`server::query_form`).
 const INPUT_PREFIX: &str = "input.";
@@ -133,14 +132,6 @@ fn QueryCard(
     }
 }
 
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 #[component]
 fn RunResult(run: QueryRun) -> impl IntoView {
     let env = run.environment.clone();
@@ -156,12 +147,7 @@ fn RunResult(run: QueryRun) -> impl IntoView {
             <div class="query-result" data-testid="query-result" data-env=env>
                 <p><EnvBadge name=badge_env/> " " {format!("{} rows in {elapsed_ms} ms", rows.len())}
                     {truncated.then(|| " (cut at the row limit)")}</p>
-                <table>
-                    <thead><tr>{columns.into_iter().map(|c| view! { <th>{c}</th> }).collect_view()}</tr></thead>
-                    <tbody>{rows.into_iter().map(|r| view! {
-                        <tr>{r.iter().map(|v| view! { <td>{cell(v)}</td> }).collect_view()}</tr>
-                    }).collect_view()}</tbody>
-                </table>
+                <RowsTable columns rows/>
             </div>
         }
         .into_any(),

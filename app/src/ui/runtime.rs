@@ -5,7 +5,7 @@
 //! environment. Inputs, buttons and forms are plain form posts to the page
 //! itself (`server::app_form`), which answers the page again with the
 //! inputs and results: the same with JavaScript on or off.
-use super::components::ErrorPage;
+use super::components::{ErrorPage, RowsTable};
 use super::shell::{Gate, Need};
 use crate::api::runtime::{open_app, open_preview};
 use crate::domain::environment::colour_class;
@@ -15,7 +15,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use serde_json::Value;
 
 /// The field prefix of an input in the app's forms (`server::app_form`).
 pub const INPUT_PREFIX: &str = "input.";
@@ -169,14 +168,6 @@ fn title_text(title: &str) -> String {
     title.replace('<', "‹").replace('>', "›").replace('&', "＆")
 }
 
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 #[component]
 fn Field(input: ShownInput, form: Option<&'static str>) -> impl IntoView {
     view! {
@@ -230,12 +221,7 @@ fn Component(c: Shown, address: String, standalone: Vec<ShownInput>) -> impl Int
                 None => view! { <p class="muted">{format!("{query} has not run (it does not run on load).")}</p> }.into_any(),
                 Some(Err(message)) => view! { <p class="notice notice-error" role="alert">{format!("{query}: {message}")}</p> }.into_any(),
                 Some(Ok(QueryResult::Sql { columns, rows, truncated, .. })) => view! {
-                    <table>
-                        <thead><tr>{columns.into_iter().map(|c| view! { <th>{c}</th> }).collect_view()}</tr></thead>
-                        <tbody>{rows.into_iter().map(|r| view! {
-                            <tr>{r.iter().map(|v| view! { <td>{cell(v)}</td> }).collect_view()}</tr>
-                        }).collect_view()}</tbody>
-                    </table>
+                    <RowsTable columns rows/>
                     {truncated.then(|| view! { <p class="muted">"Only the first 1,000 rows are shown."</p> })}
                 }
                 .into_any(),

@@ -88,6 +88,8 @@ fn VersionDetail() -> impl IntoView {
                     {e1.map(|r| view! {
                         <div class=format!("env-banner {}", colour_class(&v.environment))>"Read-only: " {r}</div>
                     })}
+                    <p><a class="button" href=format!("/build/{}/versions/{}/edit", page.app.id, v.id)>
+                        {if read_only { "Open in the form editor (read-only)" } else { "Open the form editor" }}</a></p>
                     <section class="card">
                         <h2>"Definition"</h2>
                         <ActionForm action=put>

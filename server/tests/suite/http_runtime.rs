@@ -45,6 +45,15 @@ async fn released_app(app: &TestApp, admin: &reqwest::Client) -> (String, String
     (ids.0, ids.1)
 }
 
+/// Takes the version from development to a release.
+async fn release(app: &TestApp, admin: &reqwest::Client, ids: &(String, String)) {
+    for from in ["development", "staging"] {
+        save_and_promote(app, admin, ids, from).await;
+    }
+    let path = format!("/api/v1/apps/{}/versions/{}/release", ids.0, ids.1);
+    assert_eq!(app.post(admin, &path, json!({})).await.status(), 200);
+}
+
 async fn page(app: &TestApp, c: &reqwest::Client, path: &str) -> (u16, String) {
     let r = app.page(c, path).await;
     (r.status().as_u16(), r.text().await.unwrap())
@@ -132,17 +141,7 @@ async fn r2_text_is_escaped_and_forms_write_with_bound_inputs(b: Backend) {
     let app = spawn_app(b).await;
     let admin = app.admin().await;
     let ids = released_app(&app, &admin).await;
-    for from in ["development", "staging"] {
-        save_and_promote(&app, &admin, &ids, from).await;
-    }
-    let r = app
-        .post(
-            &admin,
-            &format!("/api/v1/apps/{}/versions/{}/release", ids.0, ids.1),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    release(&app, &admin, &ids).await;
     let (_, html) = page(&app, &admin, "/apps/shop-app").await;
     assert!(
         !html.contains(SCRIPT) && !html.contains("<b>prod-land"),
@@ -194,17 +193,7 @@ async fn r6_p10_who_opens_released_apps_and_previews(b: Backend) {
     // Not released: the end user gets 404, not the app.
     let (status, _) = page(&app, &end_user, "/apps/shop-app").await;
     assert_eq!(status, 404);
-    for from in ["development", "staging"] {
-        save_and_promote(&app, &admin, &ids, from).await;
-    }
-    let r = app
-        .post(
-            &admin,
-            &format!("/api/v1/apps/{}/versions/{}/release", ids.0, ids.1),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    release(&app, &admin, &ids).await;
     // Released: the end user opens it (the default view on `released`) and
     // sees production's rows; the start page lists it.
     let (status, html) = page(&app, &end_user, "/apps/shop-app").await;
