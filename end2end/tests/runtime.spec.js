@@ -3,23 +3,12 @@
 // lands on their released apps, opens it with production's rows and adds
 // an order through its form. JavaScript on and off.
 const { test, expect } = require('@playwright/test');
-const { settled } = require('./support');
+const { settled, signIn } = require('./support');
 
 test.describe.configure({ mode: 'serial' });
 
 const ADMIN = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' };
 const END_USER = { name: 'Erin End', email: 'erin@example.com', password: 'end user password 1' };
-
-async function signIn(page, testInfo, who) {
-  page.on('pageerror', (e) => { throw new Error(`page error: ${e.message}`); });
-  await page.goto('/login');
-  await settled(page, testInfo);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: new RegExp(`Hello, ${who.name}`) })).toBeVisible();
-  await settled(page, testInfo);
-}
 
 test('R7 the admin makes the demo and previews staging under its banner', async ({ page }, testInfo) => {
   await signIn(page, testInfo, ADMIN);

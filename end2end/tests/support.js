@@ -1,5 +1,5 @@
 // What several specs share: waiting for hydration (JavaScript on), and
-// signing in before each test of a spec.
+// signing in (before each test of a spec, or within one).
 const { test, expect } = require('@playwright/test');
 
 async function settled(page, testInfo) {
@@ -8,18 +8,20 @@ async function settled(page, testInfo) {
   }
 }
 
-// Before each test: fail on any page error, then sign in as `who`.
-function signInBeforeEach(who) {
-  test.beforeEach(async ({ page }, testInfo) => {
-    page.on('pageerror', (e) => { throw new Error(`page error: ${e.message}`); });
-    await page.goto('/login');
-    await settled(page, testInfo);
-    await page.getByLabel('Email').fill(who.email);
-    await page.getByLabel('Password').fill(who.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('heading', { name: new RegExp(`Hello, ${who.name}`) })).toBeVisible();
-    await settled(page, testInfo);
-  });
+// Fails on any page error, then signs in as `who` and waits for the start page.
+async function signIn(page, testInfo, who) {
+  page.on('pageerror', (e) => { throw new Error(`page error: ${e.message}`); });
+  await page.goto('/login');
+  await settled(page, testInfo);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: new RegExp(`Hello, ${who.name}`) })).toBeVisible();
+  await settled(page, testInfo);
 }
 
-module.exports = { settled, signInBeforeEach };
+function signInBeforeEach(who) {
+  test.beforeEach(async ({ page }, testInfo) => signIn(page, testInfo, who));
+}
+
+module.exports = { settled, signIn, signInBeforeEach };
