@@ -13,7 +13,9 @@ use crate::domain::definition::{self, Definition};
 use crate::domain::environment::EnvName;
 use crate::domain::lifecycle::{listed_in, release_environment};
 use crate::domain::query::QueryResult;
-use crate::domain::runtime::{queries_to_load, Action, Fill, Launcher, Outcome, ShownApp};
+use crate::domain::runtime::{
+    queries_to_load, Action, Fill, Inspector, Launcher, Outcome, ShownApp,
+};
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
 use serde_json::{Map, Value};
@@ -97,7 +99,16 @@ pub async fn released(
     let env = release_environment(&envs)
         .map(|e| e.name.clone())
         .ok_or_else(not_released)?;
-    show(db, &app, &name, &doc, &env, false, page, action).await
+    show(db, &app, &name, &doc, &env, Mode::Released, page, action).await
+}
+
+/// How a page is shown.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Released,
+    Preview,
+    /// A preview for edit access there: with the inspector (P7).
+    Inspect,
 }
 
 /// R7: version `version` previewed in `environment`, which it must have
@@ -135,7 +146,12 @@ pub async fn preview(
             "{name} has not reached {env}: it is in {at}"
         )));
     }
-    show(db, &app, &name, &doc, env.as_str(), true, page, action).await
+    let mode = if a.edit_denial(env.as_str()).is_none() {
+        Mode::Inspect
+    } else {
+        Mode::Preview
+    };
+    show(db, &app, &name, &doc, env.as_str(), mode, page, action).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -145,7 +161,7 @@ async fn show(
     version_name: &str,
     doc: &Value,
     env: &str,
-    preview: bool,
+    mode: Mode,
     page: Option<&str>,
     action: Action,
 ) -> AppResult<ShownApp> {
@@ -216,7 +232,9 @@ async fn show(
         slug: app.slug.clone(),
         environment: env.to_string(),
         version_name: version_name.to_string(),
-        preview,
+        preview: mode != Mode::Released,
+        inspector: (mode == Mode::Inspect)
+            .then(|| Inspector::of(&def, &inputs, &results, &globals)),
         pages: def
             .pages
             .iter()

@@ -40,6 +40,82 @@ pub struct ShownApp {
     pub components: Vec<Shown>,
     /// What the form or button just run did (R4: its own error, if any).
     pub outcome: Option<Outcome>,
+    /// For edit access in a preview (P7): the page's live state.
+    pub inspector: Option<Inspector>,
+}
+
+/// The inspector beside a preview (issue 11, P7): the inputs, each query's
+/// last result or error and time, and the environment's global constants.
+/// Never a secret: secrets are not read into it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inspector {
+    pub inputs: Vec<(String, String)>,
+    pub queries: Vec<QueryState>,
+    pub constants: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryState {
+    pub name: String,
+    pub ran: bool,
+    pub ok: bool,
+    /// "3 rows", "HTTP 200", the error, or "not run".
+    pub summary: String,
+    pub elapsed_ms: Option<u64>,
+}
+
+impl Inspector {
+    pub fn of(
+        definition: &Definition,
+        inputs: &BTreeMap<String, String>,
+        results: &HashMap<String, Result<QueryResult, String>>,
+        constants: &HashMap<String, String>,
+    ) -> Inspector {
+        let mut globals: Vec<(String, String)> = constants
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        globals.sort();
+        Inspector {
+            inputs: inputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            queries: definition
+                .queries
+                .iter()
+                .map(|q| {
+                    let (ran, ok, summary, elapsed_ms) = match results.get(&q.name) {
+                        None => (false, true, "not run".to_string(), None),
+                        Some(Err(e)) => (true, false, e.clone(), None),
+                        Some(Ok(QueryResult::Sql {
+                            rows,
+                            truncated,
+                            elapsed_ms,
+                            ..
+                        })) => (
+                            true,
+                            true,
+                            format!(
+                                "{} rows{}",
+                                rows.len(),
+                                if *truncated { " (cut)" } else { "" }
+                            ),
+                            Some(*elapsed_ms),
+                        ),
+                        Some(Ok(QueryResult::Rest {
+                            status, elapsed_ms, ..
+                        })) => (true, true, format!("HTTP {status}"), Some(*elapsed_ms)),
+                    };
+                    QueryState {
+                        name: q.name.clone(),
+                        ran,
+                        ok,
+                        summary,
+                        elapsed_ms,
+                    }
+                })
+                .collect(),
+            constants: globals,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

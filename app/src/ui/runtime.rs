@@ -143,6 +143,27 @@ fn AppPage(app: ShownApp) -> impl IntoView {
             {o.message}
         </p>
     });
+    let inspector = app.inspector.clone().map(|i| view! {
+        <aside class="card inspector" data-testid="inspector">
+            <h2>"Inspector"</h2>
+            <h3>"Inputs"</h3>
+            {if i.inputs.is_empty() { view! { <p class="muted">"No input sent."</p> }.into_any() } else { view! {
+                <table><tbody>{i.inputs.into_iter().map(|(k, v)| view! { <tr><th>{k}</th><td>{v}</td></tr> }).collect_view()}</tbody></table>
+            }.into_any() }}
+            <h3>"Queries"</h3>
+            <table>
+                <thead><tr><th>"Query"</th><th>"Last result"</th><th>"Time"</th></tr></thead>
+                <tbody>{i.queries.into_iter().map(|q| { let shown = q.name.clone(); view! {
+                    <tr data-inspect-query=q.name class=if q.ok { "" } else { "failed" }>
+                        <td><code>{shown}</code></td><td>{q.summary}</td>
+                        <td>{q.elapsed_ms.map(|ms| format!("{ms} ms")).unwrap_or_default()}</td>
+                    </tr>
+                } }).collect_view()}</tbody>
+            </table>
+            <h3>"Constants in " {app.environment.clone()}</h3>
+            <table><tbody>{i.constants.into_iter().map(|(k, v)| view! { <tr><th>{k}</th><td>{v}</td></tr> }).collect_view()}</tbody></table>
+        </aside>
+    });
     let components = app
         .components
         .into_iter()
@@ -158,6 +179,7 @@ fn AppPage(app: ShownApp) -> impl IntoView {
             <form id="app-form" method="post" action=address.clone()></form>
             {components}
         </article>
+        {inspector}
     }
 }
 

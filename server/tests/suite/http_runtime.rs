@@ -29,6 +29,14 @@ async fn released_app(app: &TestApp, admin: &reqwest::Client) -> (String, String
     }
     create(app, admin, json!({"name": "Shop", "kind": "sqlite", "environments": {
         "development": {"file": "development.db"}, "staging": {"file": "staging.db"}, "production": {"file": "production.db"}}})).await;
+    constant(
+        app,
+        admin,
+        "TOKEN",
+        "secret",
+        json!({"development": "inspector-Secret", "production": "inspector-Secret"}),
+    )
+    .await;
     constant(app, admin, "REGION", "global", json!({"development": "dev-land", "staging": "test-land", "production": "<b>prod-land</b>"})).await;
     let def = json!({"pages": [{"name": "home", "title": "Orders of {{constants.REGION}}", "components": [
         {"id": "title", "type": "heading", "text": "Region {{constants.REGION}}"},
@@ -82,6 +90,15 @@ async fn r5_r7_each_environment_renders_its_own_rows_and_constants(b: Backend) {
     );
     assert!(html.contains("Preview of") && html.contains("First: row of development"));
     assert!(!html.contains("row of staging"));
+    // The inspector beside it (edit access): inputs, queries, constants,
+    // never a secret.
+    assert!(html.contains("data-testid=\"inspector\""), "{html}");
+    assert!(
+        html.contains("data-inspect-query=\"orders\"") && html.contains("1 rows"),
+        "{html}"
+    );
+    assert!(html.contains("<th>REGION</th><td>dev-land</td>"), "{html}");
+    assert!(!html.contains("inspector-Secret"), "{html}");
     // Not in staging yet: 409.
     let (status, _) = page(
         &app,
