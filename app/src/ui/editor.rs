@@ -49,6 +49,7 @@ fn Editor() -> impl IntoView {
     let app_id = move || params.read().get("app_id").unwrap_or_default();
     let version_id = move || params.read().get("version_id").unwrap_or_default();
     let action = ServerAction::<EditDefinition>::new();
+    let panel = super::queries::panel_resource(move || (app_id(), version_id()));
     let data = Resource::new(
         move || (app_id(), version_id(), action.version().get()),
         |(a, v, _)| async move {
@@ -142,7 +143,7 @@ fn Editor() -> impl IntoView {
                             <iframe src=preview title="Live preview of the page"></iframe>
                         </div>
                     </div>
-                    <QueriesSection app_id=page.app.id.clone() version_id=v.id.clone() version_env=v.environment.clone()/>
+                    <QueriesSection panel app_id=page.app.id.clone() version_id=v.id.clone() version_env=v.environment.clone()/>
                 }
                 .into_any()
             })}

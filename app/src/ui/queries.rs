@@ -21,17 +21,29 @@ fn last_run() -> Option<QueryRun> {
     None
 }
 
-#[component]
-pub fn QueriesSection(app_id: String, version_id: String, version_env: String) -> impl IntoView {
-    let action = format!("/build/{app_id}/versions/{version_id}#queries");
+/// The panel's data and the last run, as one resource.
+pub type PanelData = Resource<Result<(QueriesPanel, Option<QueryRun>), crate::error::AppError>>;
+
+/// The panel's resource. Made at the top of the page's component, not
+/// inside a suspended view: only there does hydration find the value the
+/// server rendered (inside, the browser fetched again and showed the panel
+/// twice, once without the run).
+pub fn panel_resource(ids: impl Fn() -> (String, String) + Send + Sync + 'static) -> PanelData {
     let run = last_run();
-    let panel = Resource::new(
-        move || (app_id.clone(), version_id.clone()),
-        move |(a, v)| {
-            let run = run.clone();
-            async move { load_queries_panel(a, v).await.map(|p| (p, run)) }
-        },
-    );
+    Resource::new(ids, move |(a, v)| {
+        let run = run.clone();
+        async move { load_queries_panel(a, v).await.map(|p| (p, run)) }
+    })
+}
+
+#[component]
+pub fn QueriesSection(
+    panel: PanelData,
+    app_id: String,
+    version_id: String,
+    version_env: String,
+) -> impl IntoView {
+    let action = format!("/build/{app_id}/versions/{version_id}#queries");
     view! {
         <section class="card" id="queries">
             <h2>"Queries"</h2>

@@ -49,6 +49,7 @@ fn VersionDetail() -> impl IntoView {
     let put = ServerAction::<PutDefinition>::new();
     let rename = ServerAction::<UpdateVersion>::new();
     let create = ServerAction::<CreateVersion>::new();
+    let panel = super::queries::panel_resource(move || (app_id.get(), version_id.get()));
     let data = Resource::new(
         move || {
             (
@@ -104,7 +105,7 @@ fn VersionDetail() -> impl IntoView {
                             <ActionButton label="Save definition" refused=e2/>
                         </ActionForm>
                     </section>
-                    <super::queries::QueriesSection app_id=page.app.id.clone() version_id=v.id.clone() version_env=v.environment.clone()/>
+                    <super::queries::QueriesSection panel app_id=page.app.id.clone() version_id=v.id.clone() version_env=v.environment.clone()/>
                     <section class="card">
                         <h2>"Name and description"</h2>
                         <ActionForm action=rename attr:class="grid-form">
