@@ -1,6 +1,24 @@
 //! Opening apps: released (R5, R6), previews (R7), and the end users'
 //! start page.
 use crate::domain::runtime::{Action, Launcher, ShownApp};
+use std::collections::BTreeMap;
+
+/// The action as a page sends it: flat, so an empty one encodes as nothing.
+#[cfg(feature = "ssr")]
+fn action(run: Option<String>, inputs: Option<BTreeMap<String, String>>) -> Action {
+    Action {
+        run,
+        inputs: inputs.unwrap_or_default(),
+    }
+}
+
+/// `action` for a server function call.
+pub fn flat(action: Action) -> (Option<String>, Option<BTreeMap<String, String>>) {
+    (
+        action.run,
+        (!action.inputs.is_empty()).then_some(action.inputs),
+    )
+}
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -8,9 +26,11 @@ use leptos::prelude::*;
 pub async fn open_app(
     slug: String,
     page: Option<String>,
-    action: Action,
+    run: Option<String>,
+    inputs: Option<BTreeMap<String, String>>,
 ) -> Result<ShownApp, AppError> {
     let (db, visitor) = super::context::visitor().await?;
+    let action = action(run, inputs);
     crate::backend::runtime::released(&db, visitor.as_ref(), &slug, page.as_deref(), action).await
 }
 
@@ -20,9 +40,11 @@ pub async fn open_preview(
     env: Option<String>,
     version: Option<String>,
     page: Option<String>,
-    action: Action,
+    run: Option<String>,
+    inputs: Option<BTreeMap<String, String>>,
 ) -> Result<ShownApp, AppError> {
     let (db, user) = super::context::user().await?;
+    let action = action(run, inputs);
     crate::backend::runtime::preview(
         &db,
         &user,

@@ -7,7 +7,7 @@
 //! inputs and results: the same with JavaScript on or off.
 use super::components::{ErrorPage, RowsTable};
 use super::shell::{Gate, Need};
-use crate::api::runtime::{open_app, open_preview};
+use crate::api::runtime::{flat, open_app, open_preview};
 use crate::domain::environment::colour_class;
 use crate::domain::query::QueryResult;
 use crate::domain::runtime::{Action, Shown, ShownApp, ShownInput};
@@ -39,7 +39,10 @@ pub fn ReleasedAppRoute() -> impl IntoView {
                 query.read().get("page"),
             )
         },
-        move |(slug, page)| open_app(slug, page, action.clone()),
+        move |(slug, page)| {
+            let (run, inputs) = flat(action.clone());
+            open_app(slug, page, run, inputs)
+        },
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -78,7 +81,10 @@ fn Preview() -> impl IntoView {
                 q.get("page"),
             )
         },
-        move |(slug, env, version, page)| open_preview(slug, env, version, page, action.clone()),
+        move |(slug, env, version, page)| {
+            let (run, inputs) = flat(action.clone());
+            open_preview(slug, env, version, page, run, inputs)
+        },
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
