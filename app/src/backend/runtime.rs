@@ -85,7 +85,23 @@ pub async fn released(
     page: Option<&str>,
     action: Action,
 ) -> AppResult<ShownApp> {
-    let app = app_by_slug(db, slug).await?;
+    let (app, name, doc, env) = released_version(db, visitor, slug).await?;
+    show(db, &app, &name, &doc, &env, Mode::Released, page, action).await
+}
+
+/// The released version a visitor may open: the app, the version's name
+/// and definition, and the environment it runs in (R5, R6).
+async fn released_version(
+    db: &Db,
+    visitor: Option<&User>,
+    slug: &str,
+) -> AppResult<(AppRow, String, Value, String)> {
+    // Signed out, only a public app opens: anything else asks to sign in,
+    // whether or not the address exists (API.md's order, 401 first).
+    let app = match app_by_slug(db, slug).await {
+        Err(e) if visitor.is_none() && e.status() == 404 => return Err(AppError::unauthenticated()),
+        other => other?,
+    };
     let envs = environments::all(db).await?;
     if !app.public {
         let user = visitor.ok_or_else(AppError::unauthenticated)?;
@@ -99,7 +115,32 @@ pub async fn released(
     let env = release_environment(&envs)
         .map(|e| e.name.clone())
         .ok_or_else(not_released)?;
-    show(db, &app, &name, &doc, &env, Mode::Released, page, action).await
+    Ok((app, name, doc, env))
+}
+
+/// `POST /released/{slug}/queries/{name}/run` (API.md): one query of the
+/// released version, with production's options, for whoever may open it.
+pub async fn run_released(
+    db: &Db,
+    visitor: Option<&User>,
+    slug: &str,
+    name: &str,
+    input: crate::domain::input::Input<crate::domain::query::RunInput>,
+) -> AppResult<QueryResult> {
+    let (_, _, doc, env) = released_version(db, visitor, slug).await?;
+    let named = doc["queries"]
+        .as_array()
+        .is_some_and(|qs| qs.iter().any(|q| q["name"] == name));
+    if !named {
+        return Err(AppError::not_found(format!(
+            "The released version has no query named {name}"
+        )));
+    }
+    let inputs = input.parse()?;
+    let sources = super::data_sources::kinds(db, None).await?;
+    let def = definition::parse(&doc, &sources)
+        .map_err(|e| AppError::conflict(format!("This version cannot run: {}", e.message)))?;
+    runner::run(db, &def, name, &env, &inputs).await
 }
 
 /// How a page is shown.

@@ -28,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(promote))
         .routes(routes!(release))
         .routes(routes!(run_query))
+        .routes(routes!(run_released_query))
 }
 
 /// `POST /apps`: the app object and its first version.
@@ -226,6 +227,25 @@ async fn run_query(
     let environment = q.get("environment").map(String::as_str);
     Ok(Json(
         versions::run_query(&s.db, &c.user, &app_id, &id, &name, environment, input).await?,
+    ))
+}
+
+/// R5, R6: runs one query of an app's released version with production's
+/// options, for whoever may open the released app (anyone, for a public one).
+#[utoipa::path(post, path = "/released/{slug}/queries/{name}/run", tag = "queries",
+    params(("slug" = String, Path, description = "The app's slug"), ("name" = String, Path, description = "The query's name")),
+    request_body = RunInput,
+    responses((status = 200, body = QueryResult, description = "SQL rows or the REST answer"), Unauthenticated, NotFound,
+        (status = 422, body = super::openapi::ErrorBody, description = "Bad input, or the query failed (query_failed), timed out (query_timeout) or a constant has no value there (missing_value)"),
+        Conflict))]
+async fn run_released_query(
+    v: super::Visitor,
+    State(s): State<AppState>,
+    Path((slug, name)): Path<(String, String)>,
+    Body(input): Body<RunInput>,
+) -> ApiResult<Json<QueryResult>> {
+    Ok(Json(
+        app::backend::runtime::run_released(&s.db, v.user.as_ref(), &slug, &name, input).await?,
     ))
 }
 

@@ -139,6 +139,34 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let Visitor {
+            user,
+            session,
+            by_token,
+        } = Visitor::from_request_parts(parts, state).await?;
+        Ok(Caller {
+            user: user.ok_or_else(AppError::unauthenticated)?,
+            session,
+            by_token,
+        })
+    }
+}
+
+/// Whoever calls, signed in or not (a public app's released queries, R6).
+/// Credentials sent and not valid are still 401.
+pub struct Visitor {
+    pub user: Option<User>,
+    pub session: Session,
+    pub by_token: bool,
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, m)| {
@@ -147,10 +175,10 @@ impl FromRequestParts<AppState> for Caller {
             })?;
         let token = bearer_token(parts)?;
         let user = match token {
-            Some(token) => app::backend::tokens::authenticate(&state.db, token).await?,
-            None => session::require_user(&state.db, &session).await?,
+            Some(token) => Some(app::backend::tokens::authenticate(&state.db, token).await?),
+            None => session::current_user(&state.db, &session).await?,
         };
-        Ok(Caller {
+        Ok(Visitor {
             user,
             session,
             by_token: token.is_some(),

@@ -37,6 +37,9 @@ struct Demands {
     edit: bool,
     /// The thing is the caller's own (a token): anyone else's is unknown.
     own: bool,
+    /// A released app's query: the fixture app was never released, so
+    /// after sign-in everyone is told it does not exist.
+    released: bool,
     /// The `app_create` flag, which end users lack.
     create_flag: bool,
     /// Shared builder resources (constants, data sources, P9): listing
@@ -71,6 +74,7 @@ fn demands(method: &str, path: &str) -> Demands {
         app,
         edit: app && method != "GET",
         own: path.starts_with("/tokens/"),
+        released: path.starts_with("/released/"),
         create_flag: method == "POST" && path == "/apps",
         builders: path.starts_with("/constants") || path.starts_with("/data-sources"),
         body,
@@ -89,7 +93,7 @@ fn expected(d: &Demands, who: Who, unknown_param: bool, bad_body: bool) -> Optio
     if (d.create_flag || d.builders) && end_user {
         return Some(403);
     }
-    if unknown_param || (d.own && who != Who::Admin) {
+    if unknown_param || (d.own && who != Who::Admin) || d.released {
         return Some(404);
     }
     if d.app && who == Who::Stranger {
@@ -114,6 +118,7 @@ struct Fixtures {
     token_id: String,
     constant_id: String,
     data_source_id: String,
+    app_slug: String,
 }
 
 impl Fixtures {
@@ -130,6 +135,7 @@ impl Fixtures {
             "id" if path.starts_with("/constants/") => &self.constant_id,
             "id" if path.starts_with("/data-sources/") => &self.data_source_id,
             "name" => return "q".to_string(),
+            "slug" => &self.app_slug,
             "environment" => return "development".to_string(),
             _ => panic!("no fixture for {{{param}}} of {path}"),
         }
@@ -246,6 +252,7 @@ async fn every_route_answers_the_first_failing_rule_in_api_order(b: Backend) {
         .await;
     assert_eq!(r.status(), 200);
     let fixtures = Fixtures {
+        app_slug: created["slug"].as_str().unwrap().into(),
         data_source_id,
         constant_id,
         token_id,

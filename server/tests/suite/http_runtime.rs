@@ -210,6 +210,13 @@ async fn r6_p10_who_opens_released_apps_and_previews(b: Backend) {
     // Not released: the end user gets 404, not the app.
     let (status, _) = page(&app, &end_user, "/apps/shop-app").await;
     assert_eq!(status, 404);
+    let r = end_user
+        .post(app.url("/api/v1/released/shop-app/queries/orders/run"))
+        .json(&json!({"inputs": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 404, "not_found", None).await;
     release(&app, &admin, &ids).await;
     // Released: the end user opens it (the default view on `released`) and
     // sees production's rows; the start page lists it.
@@ -217,6 +224,18 @@ async fn r6_p10_who_opens_released_apps_and_previews(b: Backend) {
     assert_eq!((status, html.contains("row of production")), (200, true));
     let (_, home) = page(&app, &end_user, "/").await;
     assert!(home.contains("href=\"/apps/shop-app\""), "{home}");
+    // The API's door to the same queries (API.md "Running queries").
+    let run = |c: &reqwest::Client, q: &str| {
+        c.post(app.url(&format!("/api/v1/released/shop-app/queries/{q}/run")))
+            .json(&json!({"inputs": {}}))
+            .send()
+    };
+    let r = run(&end_user, "orders").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let rows: Value = r.json().await.unwrap();
+    assert_eq!(rows["rows"][0], json!(["row of production"]));
+    assert_eq!(run(&end_user, "nope").await.unwrap().status(), 404);
+    assert_eq!(run(&nobody, "orders").await.unwrap().status(), 401);
     // No preview of staging unless granted (P10 example 5).
     let (status, _) = page(
         &app,
@@ -239,6 +258,7 @@ async fn r6_p10_who_opens_released_apps_and_previews(b: Backend) {
     assert_eq!(r.status(), 200);
     let r = app.page(&nobody, "/apps/shop-app").await;
     assert_eq!(r.status(), 200);
+    assert_eq!(run(&nobody, "orders").await.unwrap().status(), 200);
     assert!(r.text().await.unwrap().contains("row of production"));
     let r = app
         .page(&nobody, "/apps/shop-app/preview?env=production&version=v1")
