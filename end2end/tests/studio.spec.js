@@ -58,7 +58,12 @@ test('the builder makes an app with the form editor and ships it', async ({ page
   const form = page.locator('div.component-editor[data-component=add]');
   await form.getByLabel(/^Inputs/).fill('item: Item');
   await form.getByRole('button', { name: 'Save', exact: true }).click();
-  await expect(page.locator('div.component-editor[data-component=add] textarea')).toHaveValue('item: Item: text');
+  // Saved as the definition's inputs (the field keeps what was typed).
+  const saved = async () => {
+    const v = await (await page.request.get(`/api/v1/apps/${app.id}/versions/${app.first_version.id}`)).json();
+    return v.definition.pages[0].components.find((c) => c.id === 'add').inputs;
+  };
+  await expect.poll(saved).toEqual([{ name: 'item', label: 'Item', input_type: 'text' }]);
   await settled(page, testInfo);
   await addQuery(page, testInfo, 'add_order', "INSERT INTO orders (customer, item, qty) VALUES ('Studio', {{inputs.item}}, 1)");
   const formAgain = page.locator('div.component-editor[data-component=add]');
