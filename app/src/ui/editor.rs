@@ -52,28 +52,23 @@ fn Editor() -> impl IntoView {
     let panel = super::queries::panel_resource(move || (app_id(), version_id()));
     let data = Resource::new(
         move || (app_id(), version_id(), action.version().get()),
-        |(a, v, _)| async move {
-            let version = load_version(a, v).await;
-            // Data source names for the pickers; none when the caller may not list them.
-            let sources = load_data_sources()
-                .await
-                .map(|p| {
-                    p.data_sources
-                        .into_iter()
-                        .map(|d| d.name)
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default();
-            version.map(|v| (v, sources))
-        },
+        |(a, v, _)| load_version(a, v),
     );
+    // A resource of its own: a server function called after another's
+    // await runs outside the page's context on the server.
+    let source_names = Resource::new(|| (), |_| load_data_sources());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let ((page, v), sources) = match data.await {
+                let (page, v) = match data.await {
                     Ok(d) => d,
                     Err(e) => return view! { <ErrorPage error=e/> }.into_any(),
                 };
+                // Data source names for the pickers; none when the caller may not list them.
+                let sources: Vec<String> = source_names
+                    .await
+                    .map(|p| p.data_sources.into_iter().map(|d| d.name).collect())
+                    .unwrap_or_default();
                 let row = page.versions.iter().find(|r| r.version.id == v.id).cloned();
                 let refusal = row.and_then(|row| reason(VersionAction::Edit, &row, &page.access, &page.envs, page.version_count));
                 let def = v.definition.clone().unwrap_or(Value::Null);
