@@ -7,14 +7,12 @@ use app::backend::{versions, Db};
 use app::domain::input::Input;
 use app::domain::query::{QueryRun, RunInput};
 use app::error::AppError;
+use app::ui::runtime::INPUT_PREFIX;
 use axum::extract::{Path, Request};
 use axum::response::Response;
 use leptos::config::LeptosOptions;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-
-/// Must equal the panel's (`app::ui::queries`).
-const INPUT_PREFIX: &str = "input.";
 
 pub async fn run(
     db: Db,

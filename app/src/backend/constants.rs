@@ -178,15 +178,9 @@ async fn upsert(tx: &mut Tx, id: &str, env: &str, stored: &str) -> AppResult<()>
 
 /// The constant `id`, locked until `tx` ends so a concurrent delete waits.
 async fn lock(db: &Db, tx: &mut Tx, id: &str) -> AppResult<(String, ConstantType)> {
-    let row = sqlx::query(&format!(
-        "SELECT name, kind FROM constants WHERE id = $1{}",
-        db.backend.for_update()
-    ))
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(|| AppError::not_found("No such constant"))?;
-    Ok((row.get("name"), stored_kind(&row.get::<String, _>("kind"))?))
+    let (name, kind) =
+        super::db::lock_name_kind(db, tx, "constants", id, "No such constant").await?;
+    Ok((name, stored_kind(&kind)?))
 }
 
 /// Sets one environment's value. A secret sent back as `MASK` keeps the

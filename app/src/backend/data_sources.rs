@@ -225,15 +225,9 @@ pub async fn create(
 
 /// The data source `id`, locked until `tx` ends.
 async fn lock(db: &Db, tx: &mut Tx, id: &str) -> AppResult<(String, DataSourceKind)> {
-    let row = sqlx::query(&format!(
-        "SELECT name, kind FROM data_sources WHERE id = $1{}",
-        db.backend.for_update()
-    ))
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(|| AppError::not_found("No such data source"))?;
-    Ok((row.get("name"), stored_kind(&row.get::<String, _>("kind"))?))
+    let (name, kind) =
+        super::db::lock_name_kind(db, tx, "data_sources", id, "No such data source").await?;
+    Ok((name, stored_kind(&kind)?))
 }
 
 /// Replaces one environment's options; masked or absent secrets keep

@@ -180,3 +180,24 @@ pub fn taken(e: sqlx::Error, field: &str, message: String) -> AppError {
         None => e.into(),
     }
 }
+
+/// The `name` and `kind` of row `id` of `table`, locked until `tx` ends so
+/// a concurrent change or delete of it waits; 404 saying `missing`.
+pub async fn lock_name_kind(
+    db: &Db,
+    tx: &mut Tx,
+    table: &str,
+    id: &str,
+    missing: &str,
+) -> Result<(String, String), AppError> {
+    use sqlx::Row;
+    let row = sqlx::query(&format!(
+        "SELECT name, kind FROM {table} WHERE id = $1{}",
+        db.backend.for_update()
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::not_found(missing))?;
+    Ok((row.get("name"), row.get("kind")))
+}

@@ -8,8 +8,9 @@ use crate::api::apps::load_queries_panel;
 use crate::domain::query::{QueriesPanel, QueryItem, QueryResult, QueryRun};
 use leptos::prelude::*;
 
-/// The field prefix of an input in the run form (`server::query_form`).
-const INPUT_PREFIX: &str = "input.";
+/// The field prefix of an input in the run form (`server::query_form`),
+/// the same as in an app's own forms.
+use super::runtime::INPUT_PREFIX;
 
 /// The run this answer's form post made, if it was one. Read on the
 /// server only: it reaches the browser inside the panel's resource, so
