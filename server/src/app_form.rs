@@ -6,7 +6,6 @@
 use crate::page_post;
 use app::backend::Db;
 use app::domain::runtime::Action;
-use app::ui::runtime::INPUT_PREFIX;
 use axum::extract::Request;
 use axum::response::Response;
 use http::StatusCode;
@@ -15,16 +14,6 @@ use leptos::config::LeptosOptions;
 pub async fn post(db: Db, options: LeptosOptions, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let fields: Vec<(String, String)> = page_post::form(body).await.unwrap_or_default();
-    let action = Action {
-        run: fields
-            .iter()
-            .find(|(k, _)| k == "run")
-            .map(|(_, v)| v.clone())
-            .filter(|v| !v.is_empty()),
-        inputs: fields
-            .iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix(INPUT_PREFIX)?.to_string(), v.clone())))
-            .collect(),
-    };
+    let action = Action::from_fields(&fields);
     page_post::render(db, options, parts, StatusCode::OK, action).await
 }

@@ -35,7 +35,14 @@ pub struct Settings {
     /// `STAGECRAFT_DATASOURCE_DIR`: the only folder SQLite data sources may
     /// open files in; default `datasources` in the data folder.
     pub datasource_dir: Option<PathBuf>,
+    /// How often the epoch of changes is read, so that what this instance
+    /// holds in memory follows changes made elsewhere (`cache::watch`);
+    /// PostgreSQL's notifications are heard at once.
+    pub changes_poll: std::time::Duration,
 }
+
+/// `Settings::changes_poll` outside tests.
+pub const CHANGES_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -96,6 +103,7 @@ impl Settings {
             trusted_proxies,
             clock: Clock::default(),
             master_key,
+            changes_poll: CHANGES_POLL,
         })
     }
 

@@ -4,6 +4,7 @@ pub mod admin_cli;
 pub mod api_docs;
 pub mod app_form;
 pub mod assets;
+pub mod cache_guard;
 pub mod client_address;
 pub mod config;
 pub mod data_source_form;
@@ -71,6 +72,7 @@ async fn unlock_secrets(settings: &Settings, mut db: Db) -> Result<Db, String> {
 /// Connects, migrates and builds the whole router for `settings`.
 pub async fn build(settings: &Settings) -> Result<Router, String> {
     let db = unlock_secrets(settings, open_database(settings).await?).await?;
+    app::backend::cache::watch(&db, settings.database_url(), settings.changes_poll);
     let store = sessions::Store::new(db.clone(), time::Duration::hours(settings.session_hours));
     store.spawn_cleanup();
     tokio::task::spawn_blocking(passwords::warm_up);
@@ -168,6 +170,10 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             client_address::resolve,
         ))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(
+            db.cache.clone(),
+            cache_guard::forget_after_change,
+        ))
         // Outside the session layer: an asset request never loads a session.
         .layer(axum::middleware::from_fn_with_state(
             assets,

@@ -6,8 +6,8 @@ use crate::page_post;
 use app::backend::{versions, Db};
 use app::domain::input::Input;
 use app::domain::query::{QueryRun, RunInput};
+use app::domain::runtime::inputs_of;
 use app::error::AppError;
-use app::ui::runtime::INPUT_PREFIX;
 use axum::extract::{Path, Request};
 use axum::response::Response;
 use leptos::config::LeptosOptions;
@@ -34,10 +34,7 @@ pub async fn run(
             .unwrap_or_default()
     };
     let (query, environment) = (field("query"), field("environment"));
-    let inputs: BTreeMap<String, String> = fields
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix(INPUT_PREFIX)?.to_string(), v.clone())))
-        .collect();
+    let inputs: BTreeMap<String, String> = inputs_of(&fields);
     let result = if query.is_empty() {
         Err(AppError::invalid("query", "Choose a query to run"))
     } else {

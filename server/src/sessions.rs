@@ -1,13 +1,15 @@
 //! Sessions in the product's own database, so several instances behind a
 //! load balancer share them. Our own store rather than
-//! tower-sessions-sqlx-store: loading a session reads, in the same
-//! statement, its user and the cache epoch (`app::backend::cache`), which
-//! saves every signed-in request two round trips.
+//! tower-sessions-sqlx-store: loading a session reads its user in the same
+//! statement, and both are then held in memory (`app::backend::cache`)
+//! until something changes, so a signed-in request usually reads nothing.
+//! Ending a session tells the other instances (`cache::bump_now`).
 use app::backend::session::{LOADED_USER_KEY, USER_KEY};
 use app::backend::users::user_from_row;
-use app::backend::Db;
+use app::backend::{cache, Db};
 use async_trait::async_trait;
 use sqlx::Row;
+use std::sync::Arc;
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
@@ -43,6 +45,7 @@ impl Store {
     }
 
     async fn write(&self, record: &Record, insert_only: bool) -> sqlx::Result<bool> {
+        self.db.cache.sessions.forget(&record.id.to_string());
         let mut data = record.data.clone();
         data.remove(LOADED_USER_KEY);
         let user_id = data
@@ -68,6 +71,46 @@ impl Store {
         .rows_affected();
         Ok(n == 1)
     }
+
+    /// The session `id` with its user, from the database.
+    async fn read(&self, id: &Id, now: OffsetDateTime) -> Result<Option<Record>, ReadError> {
+        let row = sqlx::query(
+            "SELECT s.data, s.expires_at, u.id, u.email, u.name, u.role, u.active \
+             FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
+             WHERE s.id = $1 AND s.expires_at > $2",
+        )
+        .bind(id.to_string())
+        .bind(now.unix_timestamp())
+        .fetch_optional(&self.db.pool)
+        .await
+        .map_err(ReadError::Db)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut data: std::collections::HashMap<String, serde_json::Value> =
+            serde_json::from_str(&row.get::<String, _>("data"))
+                .map_err(|e| ReadError::Decode(e.to_string()))?;
+        let user = match row.get::<Option<String>, _>("id") {
+            Some(_) => Some(user_from_row(&row).map_err(|e| ReadError::Decode(e.message))?),
+            None => None,
+        };
+        data.insert(
+            LOADED_USER_KEY.into(),
+            serde_json::to_value(user).expect("a user is JSON"),
+        );
+        let expiry_date = OffsetDateTime::from_unix_timestamp(row.get("expires_at"))
+            .map_err(|e| ReadError::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
+    }
+}
+
+enum ReadError {
+    Db(sqlx::Error),
+    Decode(String),
 }
 
 #[async_trait]
@@ -86,61 +129,64 @@ impl SessionStore for Store {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = OffsetDateTime::now_utc();
-        let row = sqlx::query(
-            "SELECT s.data, s.expires_at, (SELECT n FROM cache_epoch WHERE id = 1) AS epoch, \
-               u.id, u.email, u.name, u.role, u.active \
-             FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
-             WHERE s.id = $1 AND s.expires_at > $2",
-        )
-        .bind(id.to_string())
-        .bind(now.unix_timestamp())
-        .fetch_optional(&self.db.pool)
-        .await
-        .map_err(backend_error)?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        self.db.cache.observe(row.get("epoch"));
-        let mut data: std::collections::HashMap<String, serde_json::Value> =
-            serde_json::from_str(&row.get::<String, _>("data"))
-                .map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        let user = match row.get::<Option<String>, _>("id") {
+        let key = id.to_string();
+        let cache = &self.db.cache;
+        let generation = cache.generation();
+        let held = match cache.sessions.peek(generation, &key) {
+            Some(record) if record.expiry_date > now => Some(record),
             Some(_) => {
-                Some(user_from_row(&row).map_err(|e| session_store::Error::Decode(e.message))?)
+                cache.sessions.forget(&key);
+                return Ok(None);
             }
             None => None,
         };
-        data.insert(
-            LOADED_USER_KEY.into(),
-            serde_json::to_value(user).expect("a user is JSON"),
-        );
-        let mut expiry_date = OffsetDateTime::from_unix_timestamp(row.get("expires_at"))
-            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let mut record = match held {
+            Some(record) => (*record).clone(),
+            None => match self.read(id, now).await.map_err(|e| match e {
+                ReadError::Db(e) => backend_error(e),
+                ReadError::Decode(m) => session_store::Error::Decode(m),
+            })? {
+                Some(record) => {
+                    cache
+                        .sessions
+                        .keep(cache, generation, key.clone(), Arc::new(record.clone()));
+                    record
+                }
+                None => return Ok(None),
+            },
+        };
         // Used again: it lasts `idle` from now. Written at most every few
         // minutes, not on every request.
         let renewed = now + self.idle;
-        if renewed - expiry_date > time::Duration::minutes(5) {
+        if renewed - record.expiry_date > time::Duration::minutes(5) {
             sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id = $2")
                 .bind(renewed.unix_timestamp())
-                .bind(id.to_string())
+                .bind(&key)
                 .execute(&self.db.pool)
                 .await
                 .map_err(backend_error)?;
-            expiry_date = renewed;
+            record.expiry_date = renewed;
+            cache
+                .sessions
+                .keep(cache, generation, key, Arc::new(record.clone()));
         }
-        Ok(Some(Record {
-            id: *id,
-            data,
-            expiry_date,
-        }))
+        Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id = $1")
+        self.db.cache.sessions.forget(&id.to_string());
+        let ended = sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(id.to_string())
             .execute(&self.db.pool)
             .await
-            .map_err(backend_error)?;
+            .map_err(backend_error)?
+            .rows_affected();
+        if ended > 0 {
+            // Other instances may hold this session in memory.
+            cache::bump_now(&self.db)
+                .await
+                .map_err(|e| session_store::Error::Backend(e.message))?;
+        }
         Ok(())
     }
 }

@@ -295,10 +295,23 @@ pub async fn of_app(
     created_by: &str,
     envs: &[Environment],
 ) -> AppResult<Access> {
-    Ok(UserGrants::load(db, user, Some(&[app_id.to_string()]))
-        .await?
-        .decide(app_id, created_by, envs, false)
-        .access)
+    let read = async {
+        Ok(UserGrants::load(db, user, Some(&[app_id.to_string()]))
+            .await?
+            .decide(app_id, created_by, envs, false)
+            .access)
+    };
+    // The user's role and groups, the app's permissions and the
+    // environments change only with a change, which drops the copy.
+    let held = db
+        .cache
+        .get(
+            &db.cache.access,
+            (user.id.clone(), app_id.to_string()),
+            read,
+        )
+        .await?;
+    Ok((*held).clone())
 }
 
 /// P9: whether the user has edit access to at least one app, which is what

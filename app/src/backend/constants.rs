@@ -20,6 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Where a secret value is sealed: a sealed value moved to another
 /// constant or environment does not open there.
@@ -279,8 +280,19 @@ pub async fn delete(db: &Db, user: &User, id: &str) -> AppResult<()> {
 }
 
 /// Every constant's value in `environment`, secrets opened: what the
-/// resolver of a running query reads (C2, C3). Server-side only.
-pub async fn values_in(db: &Db, environment: &str) -> AppResult<ConstantValues> {
+/// resolver of a running query reads (C2, C3). Server-side only; held in
+/// memory until the next change.
+pub async fn values_in(db: &Db, environment: &str) -> AppResult<Arc<ConstantValues>> {
+    db.cache
+        .get(
+            &db.cache.constants,
+            environment.to_string(),
+            read_values(db, environment),
+        )
+        .await
+}
+
+async fn read_values(db: &Db, environment: &str) -> AppResult<ConstantValues> {
     let rows = sqlx::query(
         "SELECT c.id, c.name, c.kind, v.value FROM constants c \
          JOIN constant_values v ON v.constant_id = c.id WHERE v.environment = $1",

@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 fn context(id: &str, environment: &str) -> String {
     format!("data_source:{id}:{environment}")
@@ -40,7 +41,7 @@ fn stored_kind(raw: &str) -> AppResult<DataSourceKind> {
 }
 
 /// One environment's stored options, secrets opened.
-pub(super) struct StoredOptions {
+pub(crate) struct StoredOptions {
     pub options: Options,
     pub secrets: Secrets,
 }
@@ -339,6 +340,14 @@ pub async fn delete(db: &Db, user: &User, id: &str) -> AppResult<()> {
 }
 
 /// Every data source's kind, by name: what a definition is checked against.
+/// Every data source's kind by name, held in memory until the next change
+/// (`kinds` reads them, in a transaction where it matters).
+pub async fn kinds_held(db: &Db) -> AppResult<Arc<HashMap<String, DataSourceKind>>> {
+    db.cache
+        .get(&db.cache.source_kinds, (), kinds(db, None))
+        .await
+}
+
 pub async fn kinds(db: &Db, tx: Option<&mut Tx>) -> AppResult<HashMap<String, DataSourceKind>> {
     let sql = format!(
         "SELECT name, kind FROM data_sources{}",
@@ -356,12 +365,22 @@ pub async fn kinds(db: &Db, tx: Option<&mut Tx>) -> AppResult<HashMap<String, Da
         .collect()
 }
 
-/// One data source's options in `environment`, by name, for a run.
-pub(super) async fn for_run(
-    db: &Db,
-    name: &str,
-    environment: &str,
-) -> AppResult<(String, DataSourceKind, Option<StoredOptions>)> {
+/// A data source's id, kind and options in one environment, if it has them.
+pub(crate) type ForRun = (String, DataSourceKind, Option<StoredOptions>);
+
+/// One data source's options in `environment`, by name, for a run; held in
+/// memory until the next change.
+pub(super) async fn for_run(db: &Db, name: &str, environment: &str) -> AppResult<Arc<ForRun>> {
+    db.cache
+        .get(
+            &db.cache.source_options,
+            (name.to_string(), environment.to_string()),
+            read_for_run(db, name, environment),
+        )
+        .await
+}
+
+async fn read_for_run(db: &Db, name: &str, environment: &str) -> AppResult<ForRun> {
     let row = sqlx::query(
         "SELECT d.id, d.kind, o.environment, o.options, o.secrets FROM data_sources d \
          LEFT JOIN data_source_options o ON o.data_source_id = d.id AND o.environment = $2 \

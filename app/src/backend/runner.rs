@@ -349,8 +349,9 @@ fn fingerprint(options: &Options) -> String {
 /// scope's secrets noted.
 async fn connection(db: &Db, name: &str, scope: &mut Scope<'_>) -> AppResult<(Conn, Options)> {
     let environment = scope.environment;
-    let (id, _, stored) = data_sources::for_run(db, name, environment).await?;
-    let stored = stored.ok_or_else(|| {
+    let found = data_sources::for_run(db, name, environment).await?;
+    let (id, _, stored) = &*found;
+    let stored = stored.as_ref().ok_or_else(|| {
         AppError::invalid(
             "data_source",
             format!("The data source {name} is not configured in {environment}"),

@@ -21,8 +21,9 @@ use crate::error::{AppError, AppResult};
 use serde_json::{Map, Value};
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-struct AppRow {
+pub(crate) struct AppRow {
     id: String,
     name: String,
     slug: String,
@@ -35,44 +36,72 @@ fn not_released() -> AppError {
     AppError::not_found("This app has not been released yet")
 }
 
-async fn app_by_slug(db: &Db, slug: &str) -> AppResult<AppRow> {
-    let r = sqlx::query(
-        "SELECT id, name, slug, public, released_version_id, created_by FROM apps WHERE slug = $1",
-    )
-    .bind(slug)
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or_else(|| AppError::not_found("There is no app at this address"))?;
-    Ok(AppRow {
-        id: r.get("id"),
-        name: r.get("name"),
-        slug: r.get("slug"),
-        public: r.get::<i64, _>("public") != 0,
-        released_version_id: r.get("released_version_id"),
-        created_by: r.get("created_by"),
-    })
+/// The app at `slug`, held in memory until the next change.
+async fn app_by_slug(db: &Db, slug: &str) -> AppResult<Arc<AppRow>> {
+    let read = async {
+        let r = sqlx::query(
+            "SELECT id, name, slug, public, released_version_id, created_by FROM apps WHERE slug = $1",
+        )
+        .bind(slug)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("There is no app at this address"))?;
+        Ok(AppRow {
+            id: r.get("id"),
+            name: r.get("name"),
+            slug: r.get("slug"),
+            public: r.get::<i64, _>("public") != 0,
+            released_version_id: r.get("released_version_id"),
+            created_by: r.get("created_by"),
+        })
+    };
+    db.cache.get(&db.cache.apps, slug.to_string(), read).await
 }
 
-/// (name, environment, definition) of a version of `app_id`.
-async fn version(
-    db: &Db,
-    app_id: &str,
-    by: &str,
-    value: &str,
-) -> AppResult<(String, String, Value)> {
-    let r = sqlx::query(&format!(
-        "SELECT name, environment, definition FROM versions WHERE app_id = $1 AND {by} = $2"
-    ))
-    .bind(app_id)
-    .bind(value)
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or_else(|| AppError::not_found(format!("This app has no version {value}")))?;
-    let definition = serde_json::from_str(&r.get::<String, _>("definition")).map_err(|e| {
-        tracing::error!(app_id, error = %e, "a stored definition is not JSON");
-        AppError::internal()
-    })?;
-    Ok((r.get("name"), r.get("environment"), definition))
+/// A version as it runs: its name, environment, document and definition
+/// (or why the definition cannot run).
+pub(crate) struct Runnable {
+    name: String,
+    environment: String,
+    doc: Value,
+    definition: Result<Definition, String>,
+}
+
+impl Runnable {
+    fn definition(&self) -> AppResult<&Definition> {
+        self.definition
+            .as_ref()
+            .map_err(|m| AppError::conflict(format!("This version cannot run: {m}")))
+    }
+}
+
+/// The version of `app_id` whose column `by` (`id` or `name`) is `value`,
+/// held in memory until the next change.
+async fn version(db: &Db, app_id: &str, by: &str, value: &str) -> AppResult<Arc<Runnable>> {
+    let read = async {
+        let r = sqlx::query(&format!(
+            "SELECT name, environment, definition FROM versions WHERE app_id = $1 AND {by} = $2"
+        ))
+        .bind(app_id)
+        .bind(value)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("This app has no version {value}")))?;
+        let doc: Value = serde_json::from_str(&r.get::<String, _>("definition")).map_err(|e| {
+            tracing::error!(app_id, error = %e, "a stored definition is not JSON");
+            AppError::internal()
+        })?;
+        let sources = super::data_sources::kinds_held(db).await?;
+        let definition = definition::parse(&doc, &sources).map_err(|e| e.message);
+        Ok(Runnable {
+            name: r.get("name"),
+            environment: r.get("environment"),
+            doc,
+            definition,
+        })
+    };
+    let key = format!("{app_id}\u{0}{by}\u{0}{value}");
+    db.cache.get(&db.cache.versions, key, read).await
 }
 
 /// R5, R6: the released version, with production's data. A public app
@@ -85,8 +114,8 @@ pub async fn released(
     page: Option<&str>,
     action: Action,
 ) -> AppResult<ShownApp> {
-    let (app, name, doc, env) = released_version(db, visitor, slug).await?;
-    show(db, &app, &name, &doc, &env, Mode::Released, page, action).await
+    let (app, version, env) = released_version(db, visitor, slug).await?;
+    show(db, &app, &version, &env, Mode::Released, page, action).await
 }
 
 /// The released version a visitor may open: the app, the version's name
@@ -95,7 +124,7 @@ async fn released_version(
     db: &Db,
     visitor: Option<&User>,
     slug: &str,
-) -> AppResult<(AppRow, String, Value, String)> {
+) -> AppResult<(Arc<AppRow>, Arc<Runnable>, String)> {
     // Signed out, only a public app opens: anything else asks to sign in,
     // whether or not the address exists (API.md's order, 401 first).
     let app = match app_by_slug(db, slug).await {
@@ -111,11 +140,11 @@ async fn released_version(
         }
     }
     let version_id = app.released_version_id.clone().ok_or_else(not_released)?;
-    let (name, _, doc) = version(db, &app.id, "id", &version_id).await?;
+    let version = version(db, &app.id, "id", &version_id).await?;
     let env = release_environment(&envs)
         .map(|e| e.name.clone())
         .ok_or_else(not_released)?;
-    Ok((app, name, doc, env))
+    Ok((app, version, env))
 }
 
 /// `POST /released/{slug}/queries/{name}/run` (API.md): one query of the
@@ -127,8 +156,8 @@ pub async fn run_released(
     name: &str,
     input: crate::domain::input::Input<crate::domain::query::RunInput>,
 ) -> AppResult<QueryResult> {
-    let (_, _, doc, env) = released_version(db, visitor, slug).await?;
-    let named = doc["queries"]
+    let (_, version, env) = released_version(db, visitor, slug).await?;
+    let named = version.doc["queries"]
         .as_array()
         .is_some_and(|qs| qs.iter().any(|q| q["name"] == name));
     if !named {
@@ -137,10 +166,7 @@ pub async fn run_released(
         )));
     }
     let inputs = input.parse()?;
-    let sources = super::data_sources::kinds(db, None).await?;
-    let def = definition::parse(&doc, &sources)
-        .map_err(|e| AppError::conflict(format!("This version cannot run: {}", e.message)))?;
-    runner::run(db, &def, name, &env, &inputs).await
+    runner::run(db, version.definition()?, name, &env, &inputs).await
 }
 
 /// How a page is shown.
@@ -181,8 +207,9 @@ pub async fn preview(
     }
     let wanted = version_name
         .ok_or_else(|| AppError::invalid("version", "Say which version: ?version=NAME"))?;
-    let (name, at, doc) = version(db, &app.id, "name", wanted).await?;
-    if !listed_in(&envs, &at, env.as_str()) {
+    let version = version(db, &app.id, "name", wanted).await?;
+    let (name, at) = (&version.name, &version.environment);
+    if !listed_in(&envs, at, env.as_str()) {
         return Err(AppError::conflict(format!(
             "{name} has not reached {env}: it is in {at}"
         )));
@@ -192,23 +219,21 @@ pub async fn preview(
     } else {
         Mode::Preview
     };
-    show(db, &app, &name, &doc, env.as_str(), mode, page, action).await
+    show(db, &app, &version, env.as_str(), mode, page, action).await
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn show(
     db: &Db,
     app: &AppRow,
-    version_name: &str,
-    doc: &Value,
+    version: &Runnable,
     env: &str,
     mode: Mode,
     page: Option<&str>,
     action: Action,
 ) -> AppResult<ShownApp> {
-    let sources = super::data_sources::kinds(db, None).await?;
-    let def: Definition = definition::parse(doc, &sources)
-        .map_err(|e| AppError::conflict(format!("This version cannot run: {}", e.message)))?;
+    let def = version.definition()?;
+    let version_name = &version.name;
     let page = page
         .and_then(|p| def.pages.iter().find(|x| x.name == p))
         .or(def.pages.first());
@@ -230,7 +255,7 @@ async fn show(
     let mut results: HashMap<String, Result<QueryResult, String>> = HashMap::new();
     let outcome = match action.run {
         None => None,
-        Some(q) => Some(match runner::run(db, &def, &q, env, &sent).await {
+        Some(q) => Some(match runner::run(db, def, &q, env, &sent).await {
             Ok(r) => {
                 let message = match &r {
                     QueryResult::Sql { rows, .. } if rows.is_empty() => "Done.".to_string(),
@@ -253,20 +278,21 @@ async fn show(
     };
     // Then what the page shows when it opens: after a write, the tables
     // read the new rows.
-    for q in queries_to_load(&def) {
-        let r = runner::run(db, &def, &q, env, &sent)
+    for q in queries_to_load(def) {
+        let r = runner::run(db, def, &q, env, &sent)
             .await
             .map_err(|e| e.message);
         results.insert(q, r);
     }
-    let globals = constants::values_in(db, env).await?.globals;
+    let constants = constants::values_in(db, env).await?;
+    let globals = &constants.globals;
     let fill = Fill {
         environment: env,
-        constants: &globals,
+        constants: globals,
         inputs: &inputs,
         results: &results,
     };
-    let components = fill.page(&def, &page_name);
+    let components = fill.page(def, &page_name);
     let title = fill.text(&title);
     Ok(ShownApp {
         app_name: app.name.clone(),
@@ -274,8 +300,7 @@ async fn show(
         environment: env.to_string(),
         version_name: version_name.to_string(),
         preview: mode != Mode::Released,
-        inspector: (mode == Mode::Inspect)
-            .then(|| Inspector::of(&def, &inputs, &results, &globals)),
+        inspector: (mode == Mode::Inspect).then(|| Inspector::of(def, &inputs, &results, globals)),
         pages: def
             .pages
             .iter()

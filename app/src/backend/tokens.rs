@@ -135,7 +135,7 @@ pub async fn authenticate(db: &Db, token: &str) -> AppResult<User> {
     }
     let row = sqlx::query(
         "SELECT u.id, u.email, u.name, u.role, u.active, t.id AS token_id, t.expires_at, \
-         t.last_used_at, (SELECT n FROM cache_epoch WHERE id = 1) AS epoch \
+         t.last_used_at \
          FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1",
     )
     .bind(hash(token))
@@ -153,7 +153,6 @@ pub async fn authenticate(db: &Db, token: &str) -> AppResult<User> {
     if !user.active {
         return Err(refused());
     }
-    db.cache.observe(row.get("epoch"));
     let last_used: Option<String> = row.get("last_used_at");
     let stale_before = db.clock.stored(LAST_USED_STEP_SECONDS);
     if last_used.is_none_or(|l| l < stale_before) {

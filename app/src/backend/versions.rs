@@ -831,7 +831,7 @@ pub async fn run_query(
         return Err(AppError::forbidden(reason));
     }
     let inputs = input.parse()?;
-    let sources = super::data_sources::kinds(db, None).await?;
+    let sources = super::data_sources::kinds_held(db).await?;
     let definition = crate::domain::definition::parse(&stored, &sources)?;
     if !crate::domain::lifecycle::listed_in(&l.found.envs, &l.version.environment, env.as_str()) {
         return Err(AppError::conflict(format!(
@@ -861,7 +861,7 @@ pub async fn queries_panel(
         })
         .map(|e| (e.name.clone(), l.found.access.edit_denial(&e.name)))
         .collect();
-    let sources = super::data_sources::kinds(db, None).await?;
+    let sources = super::data_sources::kinds_held(db).await?;
     let stored = l.version.definition.clone().unwrap_or(Value::Null);
     let (queries, problem) = match crate::domain::definition::parse(&stored, &sources) {
         Ok(d) => (d.query_items(), None),

@@ -17,6 +17,33 @@ pub struct Action {
     pub run: Option<String>,
 }
 
+/// The field prefix of an input in the app's forms and the Queries panel.
+pub const INPUT_PREFIX: &str = "input.";
+
+/// The inputs among a form's fields: `input.NAME`, by name.
+pub fn inputs_of(fields: &[(String, String)]) -> BTreeMap<String, String> {
+    fields
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(INPUT_PREFIX)?.to_string(), v.clone())))
+        .collect()
+}
+
+impl Action {
+    /// What an app page's form sent, read alike from a form post
+    /// (`server::app_form`, JavaScript off) and in the browser (in place):
+    /// `run` names the query, `input.NAME` the inputs.
+    pub fn from_fields(fields: &[(String, String)]) -> Action {
+        Action {
+            run: fields
+                .iter()
+                .find(|(k, _)| k == "run")
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.is_empty()),
+            inputs: inputs_of(fields),
+        }
+    }
+}
+
 /// The released apps a user may open: (name, slug).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Launcher {

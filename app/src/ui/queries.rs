@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 /// The field prefix of an input in the run form (`server::query_form`),
 /// the same as in an app's own forms.
-use super::runtime::INPUT_PREFIX;
+use crate::domain::runtime::INPUT_PREFIX;
 
 /// The run this answer's form post made, if it was one. Read on the
 /// server only: it reaches the browser inside the panel's resource, so

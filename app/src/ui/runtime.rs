@@ -4,20 +4,18 @@
 //! E's colour. Both are rendered on the server with the data of their
 //! environment. Inputs, buttons and forms are plain form posts to the page
 //! itself (`server::app_form`), which answers the page again with the
-//! inputs and results: the same with JavaScript on or off.
+//! inputs and results. With JavaScript on, the page sends the same fields
+//! itself and shows the answer in place (`Sent`).
 use super::components::{ErrorPage, RowsTable};
 use super::shell::{Gate, Need};
 use crate::api::runtime::{flat, open_app, open_preview};
 use crate::domain::environment::colour_class;
 use crate::domain::query::QueryResult;
-use crate::domain::runtime::{Action, Shown, ShownApp, ShownInput};
+use crate::domain::runtime::{Action, Shown, ShownApp, ShownInput, INPUT_PREFIX};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-/// The field prefix of an input in the app's forms (`server::app_form`).
-pub const INPUT_PREFIX: &str = "input.";
 
 /// What this answer's form post sent, if it was one.
 fn posted() -> Action {
@@ -27,25 +25,91 @@ fn posted() -> Action {
     Action::default()
 }
 
+/// With JavaScript on, what the page's forms sent last, numbered so that
+/// sending the same fields twice runs the query twice. The page's resource
+/// reads it: a send asks the server for the page again, and the answer
+/// replaces the page in place.
+#[derive(Clone, Copy)]
+struct Sent(RwSignal<(u32, Action)>);
+
+impl Sent {
+    fn new() -> Sent {
+        let sent = Sent(RwSignal::new((0, posted())));
+        provide_context(sent);
+        sent
+    }
+}
+
+/// The forms' submit handler: sends the form in place, as its post would
+/// have sent it, on a page that can (`Sent`).
+fn send_in_place() -> impl Fn(leptos::ev::SubmitEvent) + Clone + 'static {
+    let sent = use_context::<Sent>();
+    move |ev| {
+        if let Some(Sent(sent)) = sent {
+            ev.prevent_default();
+            let action = Action::from_fields(&fields_of(&ev));
+            sent.update(|(n, a)| {
+                *n += 1;
+                *a = action;
+            });
+        }
+    }
+}
+
+/// The fields a form post would send: the form's inputs and those that
+/// name it (`form=`), then the button that sent it.
+fn fields_of(ev: &leptos::ev::SubmitEvent) -> Vec<(String, String)> {
+    use leptos::wasm_bindgen::JsCast;
+    let mut fields = Vec::new();
+    let Some(form) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+    else {
+        return fields;
+    };
+    let elements = form.elements();
+    for i in 0..elements.length() {
+        let Some(input) = elements
+            .item(i)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            continue;
+        };
+        let unticked = matches!(input.type_().as_str(), "checkbox" | "radio") && !input.checked();
+        if !input.name().is_empty() && !unticked {
+            fields.push((input.name(), input.value()));
+        }
+    }
+    if let Some(name) = ev.submitter().and_then(|b| b.get_attribute("name")) {
+        let value = ev
+            .submitter()
+            .and_then(|b| b.get_attribute("value"))
+            .unwrap_or_default();
+        fields.push((name, value));
+    }
+    fields
+}
+
 #[component]
 pub fn ReleasedAppRoute() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let action = posted();
+    let sent = Sent::new();
     let shown = Resource::new(
         move || {
             (
                 params.read().get("slug").unwrap_or_default(),
                 query.read().get("page"),
+                sent.0.get(),
             )
         },
-        move |(slug, page)| {
-            let (run, inputs) = flat(action.clone());
+        move |(slug, page, (_, action))| {
+            let (run, inputs) = flat(action);
             open_app(slug, page, run, inputs)
         },
     );
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match shown.await {
                     Ok(app) => view! { <AppPage app/> }.into_any(),
@@ -54,7 +118,7 @@ pub fn ReleasedAppRoute() -> impl IntoView {
                     Err(e) => view! { <Title text="Not found"/> <ErrorPage error=e/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -70,7 +134,7 @@ pub fn PreviewRoute() -> impl IntoView {
 fn Preview() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let action = posted();
+    let sent = Sent::new();
     let shown = Resource::new(
         move || {
             let q = query.read();
@@ -79,22 +143,23 @@ fn Preview() -> impl IntoView {
                 q.get("env"),
                 q.get("version"),
                 q.get("page"),
+                sent.0.get(),
             )
         },
-        move |(slug, env, version, page)| {
-            let (run, inputs) = flat(action.clone());
+        move |(slug, env, version, page, (_, action))| {
+            let (run, inputs) = flat(action);
             open_preview(slug, env, version, page, run, inputs)
         },
     );
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match shown.await {
                     Ok(app) => view! { <AppPage app/> }.into_any(),
                     Err(e) => view! { <ErrorPage error=e/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -182,7 +247,7 @@ fn AppPage(app: ShownApp) -> impl IntoView {
             <h1>{app.title.clone()}</h1>
             {pages}
             {outcome}
-            <form id="app-form" method="post" action=address.clone()></form>
+            <form id="app-form" method="post" action=address.clone() on:submit=send_in_place()></form>
             {components}
         </article>
         {inspector}
@@ -233,7 +298,7 @@ fn Component(c: Shown, address: String, standalone: Vec<ShownInput>) -> impl Int
                 submit_label
             };
             view! {
-                <form method="post" action=address class="app-form grid-form" data-component=id>
+                <form method="post" action=address class="app-form grid-form" data-component=id on:submit=send_in_place()>
                     <input type="hidden" name="run" value=query/>
                     {standalone.into_iter().map(|i| view! {
                         <input type="hidden" name=format!("{INPUT_PREFIX}{}", i.name) value=i.value/>

@@ -524,7 +524,36 @@ async fn each_environment_reads_its_own(
         )
         .await;
         assert_eq!(body["rows"], json!([]));
+        // R7: the preview in this environment is rendered on the server
+        // with its row and its constant, and nothing of another's.
+        let r = app
+            .page(admin, &format!("/apps/orders/preview?env={env}&version=v1"))
+            .await;
+        assert_eq!(r.status(), 200, "{env}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains(&format!("only-in-{env}"))
+                && html.contains(&format!("Orders in {region}")),
+            "{env}: {html}"
+        );
+        for other in ENVS.iter().filter(|o| *o != env) {
+            assert!(!html.contains(&format!("only-in-{other}")), "{env}: {html}");
+        }
     }
+    // R5: released, production's row and constant, for everyone who opens it.
+    let path = format!("/api/v1/apps/{}/versions/{}/release", ids.0, ids.1);
+    assert_eq!(app.post(admin, &path, json!({})).await.status(), 200);
+    let r = app.page(admin, "/apps/orders").await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("only-in-production") && html.contains("Orders in prd-region"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("only-in-staging") && !html.contains("Preview of"),
+        "{html}"
+    );
     ids
 }
 

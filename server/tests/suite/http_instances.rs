@@ -1,6 +1,7 @@
 //! Several instances on one database (what PostgreSQL is for): what one
-//! instance holds in memory (groups and flags, the installation state) is
-//! never older than the database for a signed-in request on another.
+//! instance holds in memory (sessions, users, groups and flags) follows a
+//! change made on another within a moment: PostgreSQL's notification,
+//! heard at once, or the poll of the epoch of changes (`CHANGES_POLL` here).
 use crate::both_backends;
 use crate::support::*;
 use serde_json::{json, Value};
@@ -8,7 +9,25 @@ use serde_json::{json, Value};
 both_backends!(
     p3_a_flag_changed_on_one_instance_holds_at_once_on_another,
     p1_a_user_deactivated_on_one_instance_is_out_on_another,
+    s4_a_session_ended_on_one_instance_is_ended_on_another,
 );
+
+/// Whether `check` holds within half a second: a moment for the other
+/// instance to hear of the change, far less than a request's round trip
+/// from a person.
+async fn within_a_moment<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..50 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    false
+}
 
 async fn me_on(c: &reqwest::Client, other: &Instance) -> reqwest::Response {
     c.get(other.url("/api/v1/me")).send().await.unwrap()
@@ -41,11 +60,12 @@ async fn p3_a_flag_changed_on_one_instance_holds_at_once_on_another(b: Backend) 
             )
             .await;
         assert_eq!(r.status(), 200);
-        let me: Value = me_on(&bob, &other).await.json().await.unwrap();
-        assert_eq!(
-            me["flags"]["app_create"], on,
-            "round {round}: the other instance sees the change"
-        );
+        let seen = within_a_moment(|| async {
+            let me: Value = me_on(&bob, &other).await.json().await.unwrap();
+            me["flags"]["app_create"] == on
+        })
+        .await;
+        assert!(seen, "round {round}: the other instance sees the change");
         // And acts on it: the create is refused or allowed there too.
         let r = bob
             .post(other.url("/api/v1/apps"))
@@ -71,6 +91,42 @@ async fn p1_a_user_deactivated_on_one_instance_is_out_on_another(b: Backend) {
         )
         .await;
     assert_eq!(r.status(), 200);
-    assert_eq!(me_on(&bob, &other).await.status(), 401);
+    // On the instance that made the change, at once.
     assert_eq!(app.get(&bob, "/api/v1/me").await.status(), 401);
+    assert!(within_a_moment(|| async { me_on(&bob, &other).await.status() == 401 }).await);
+}
+
+async fn s4_a_session_ended_on_one_instance_is_ended_on_another(b: Backend) {
+    let app = spawn_app(b).await;
+    let other = app.another_instance().await;
+    // Setting up signs the admin in.
+    let c = client();
+    let r = app
+        .post(
+            &c,
+            "/api/v1/setup",
+            json!({"name": "Ada", "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let cookie = format!(
+        "stagecraft_session={}",
+        cookie_value(&session_cookie(&r).expect("sign-in sets the session cookie"))
+    );
+    // The session replayed by hand, cookie jar or not.
+    let me_there = || async {
+        reqwest::Client::new()
+            .get(other.url("/api/v1/me"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    // The other instance reads (and holds) the session first.
+    assert_eq!(me_there().await, 200);
+    assert_eq!(me_there().await, 200);
+    let r = app.post(&c, "/api/v1/auth/logout", json!({})).await;
+    assert_eq!(r.status(), 204);
+    assert!(within_a_moment(|| async { me_there().await == 401 }).await);
 }

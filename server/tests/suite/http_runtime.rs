@@ -146,6 +146,7 @@ async fn r5_r7_each_environment_renders_its_own_rows_and_constants(b: Backend) {
         .execute(&app.db.pool)
         .await
         .unwrap();
+    app.changed_outside().await;
     let (status, html) = page(&app, &admin, &format!("/apps/{slug}")).await;
     assert_eq!(status, 200);
     assert!(

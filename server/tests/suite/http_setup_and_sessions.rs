@@ -153,24 +153,6 @@ async fn s2_malformed_json_and_unknown_routes(b: Backend) {
     assert!(html.contains("Not found"), "{html}");
 }
 
-fn session_cookie(r: &reqwest::Response) -> Option<String> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("stagecraft_session="))
-        .map(str::to_string)
-}
-
-fn cookie_value(set_cookie: &str) -> String {
-    set_cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .trim_start_matches("stagecraft_session=")
-        .to_string()
-}
-
 async fn s3_sign_in_and_out(b: Backend) {
     let app = spawn_app(b).await;
     app.admin().await;
@@ -494,6 +476,7 @@ async fn e1_e2_environments_in_priority_order(b: Backend) {
     ] {
         sqlx::query(sql).execute(&app.db.pool).await.unwrap();
     }
+    app.changed_outside().await;
     assert_eq!(
         app.get(&client(), "/api/v1/environments").await.status(),
         401

@@ -101,6 +101,10 @@ pub fn assert_not_logged(secrets: &[&str]) {
     assert!(!log.contains("$argon2"), "a password hash reached the log");
 }
 
+/// The test servers read the epoch of changes often, so a test that
+/// changes rows behind their back (`TestApp::changed_outside`) waits little.
+pub const CHANGES_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
 pub struct TestApp {
     pub base: String,
     /// The server's clock of time windows: `advance` moves it.
@@ -171,6 +175,7 @@ pub async fn spawn_app_configured(
         clock: clock.clone(),
         master_key: None,
         datasource_dir: None,
+        changes_poll: CHANGES_POLL,
     };
     let (base, tx) = serve(&settings).await;
     let mut db = app::backend::Db::connect(&database_url).await.unwrap();
@@ -279,12 +284,24 @@ impl TestApp {
             clock: Default::default(),
             master_key: None,
             datasource_dir: None,
+            changes_poll: CHANGES_POLL,
         };
         let (base, tx) = serve(&settings).await;
         Instance {
             base,
             _shutdown: tx,
         }
+    }
+
+    /// After a test wrote rows itself, as another process would: bumps the
+    /// epoch of changes as every change does, and waits until the servers'
+    /// polls have seen it.
+    pub async fn changed_outside(&self) {
+        sqlx::query("UPDATE cache_epoch SET n = n + 1 WHERE id = 1")
+            .execute(&self.db.pool)
+            .await
+            .unwrap();
+        tokio::time::sleep(CHANGES_POLL * 5).await;
     }
 
     pub fn database_url(&self) -> &str {
@@ -419,4 +436,24 @@ pub async fn assert_error(
         None => assert!(body["error"].get("field").is_none(), "{body}"),
     }
     body
+}
+
+/// The session cookie a response sets, as `Set-Cookie` says it.
+pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("stagecraft_session="))
+        .map(str::to_string)
+}
+
+/// The session id of a `Set-Cookie` line.
+pub fn cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("stagecraft_session=")
+        .to_string()
 }
