@@ -7,7 +7,7 @@ if ! command -v wrk >/dev/null; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get install -y -q wrk >/dev/null || { $SUDO apt-get update -q && $SUDO apt-get install -y -q wrk; }
 fi
-[ -x target/release/server ] || cargo leptos build --release
+[ -x target/release/server ] || cargo leptos build --release --split
 
 # start_server PORT: serves $DIR (made here; prepare it after) at $BASE; $PID.
 DIR=$(mktemp -d)

@@ -27,6 +27,10 @@ test('R7 the admin makes the demo and previews staging under its banner', async 
 });
 
 test('R5 R2 an end user opens the released app and adds an order', async ({ page }, testInfo) => {
+  // The builders' pages are lazily loaded chunks: an end user's pages
+  // (sign-in, start page, the app) never load one.
+  const chunks = [];
+  page.on('request', (r) => { if (/\/split___/.test(r.url())) chunks.push(r.url()); });
   await signIn(page, testInfo, END_USER);
   await page.getByRole('link', { name: 'Demo shop' }).click();
   await settled(page, testInfo);
@@ -55,6 +59,7 @@ test('R5 R2 an end user opens the released app and adds an order', async ({ page
   await expect(page.locator('section[data-query=orders]')).not.toContainText('Acme Ltd');
   await expect(page.getByLabel('Customer contains')).toHaveValue('Glob');
   if (jsOn) expect(await page.evaluate(() => window.__samePage)).toBe(true);
+  expect(chunks).toEqual([]);
 
   // No preview of staging for an end user (P10 example 5).
   const preview = await page.request.get('/apps/demo-shop/preview?env=staging&version=v2', { headers: { accept: 'text/html' } });

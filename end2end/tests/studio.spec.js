@@ -45,8 +45,13 @@ test('the builder makes an app with the form editor and ships it', async ({ page
   const made = await page.request.post('/api/v1/apps', { data: { name: appName(testInfo) } });
   expect(made.status()).toBe(201);
   const app = await made.json();
+  // The editor is a lazily loaded chunk of its own: with JavaScript on the
+  // page loads it (and hydrates with it), with JavaScript off nothing is.
+  const chunks = [];
+  page.on('request', (r) => { if (/\/split___editor_route_view_[^/]*\.wasm$/.test(r.url())) chunks.push(r.url()); });
   await page.goto(`/build/${app.id}/versions/${app.first_version.id}/edit`);
   await settled(page, testInfo);
+  expect(chunks.length > 0).toBe(testInfo.project.name === 'js-on');
 
   // The input first: the query reads it, and a save naming an input that
   // does not exist is refused.

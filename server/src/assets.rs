@@ -1,7 +1,8 @@
 //! The built assets (CSS, JavaScript, wasm, `public/`), read once at start
-//! and served from memory. Each build's JavaScript, wasm and CSS are also
-//! served under a name carrying a hash of their content, which the pages
-//! link to, so browsers may keep them for a year: a new build has new names.
+//! and served from memory. Each build's package (JavaScript, wasm chunks,
+//! CSS) is also served under a folder named by a hash of its content, which
+//! the pages link to, so browsers may keep them for a year: a new build has
+//! new addresses.
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -65,38 +66,40 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) -> std::io::
 }
 
 impl Assets {
-    /// Reads `site_root`; answers the assets and the output name the pages
-    /// must use (`output_name` with the build's hash).
-    pub fn load(site_root: &str, pkg_dir: &str, output_name: &str) -> (Assets, String) {
+    /// Reads `site_root`; answers the assets and the package folder the
+    /// pages must use: `pkg_dir` with the build's hash as a folder of its
+    /// own (`pkg/0123…/stagecraft.js`), under which every built file is
+    /// served too. A folder rather than a name per file, because the lazily
+    /// loaded chunks of the wasm (`cargo leptos build --split`) import the
+    /// main module and each other by relative names (`./stagecraft.js`).
+    pub fn load(site_root: &str, pkg_dir: &str) -> (Assets, String) {
         let mut files = Vec::new();
         if let Err(e) = walk(Path::new(site_root), "", &mut files) {
             tracing::warn!(error = %e, site_root, "the built assets could not be read; pages will load without styles or scripts");
         }
-        let built = |ext: &str| format!("/{pkg_dir}/{output_name}.{ext}");
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        let built_prefix = format!("/{pkg_dir}/");
         let mut hash = FNV_OFFSET;
-        for ext in ["js", "wasm", "css"] {
-            if let Some((_, bytes)) = files.iter().find(|(p, _)| *p == built(ext)) {
-                hash = fnv1a(bytes, hash);
-            }
+        for (path, bytes) in files.iter().filter(|(p, _)| p.starts_with(&built_prefix)) {
+            hash = fnv1a(path.as_bytes(), hash);
+            hash = fnv1a(bytes, hash);
         }
-        let versioned_name = format!("{output_name}.{hash:016x}");
+        let versioned_dir = format!("{pkg_dir}/{hash:016x}");
         let mut by_path = HashMap::new();
         for (path, bytes) in files {
             let etag = HeaderValue::from_str(&format!("\"{:016x}\"", fnv1a(&bytes, FNV_OFFSET)))
                 .expect("hex is a valid header");
             let bytes = axum::body::Bytes::from(bytes);
-            for ext in ["js", "wasm", "css"] {
-                if path == built(ext) {
-                    by_path.insert(
-                        format!("/{pkg_dir}/{versioned_name}.{ext}"),
-                        Asset {
-                            bytes: bytes.clone(),
-                            content_type: content_type(&path),
-                            etag: etag.clone(),
-                            immutable: true,
-                        },
-                    );
-                }
+            if let Some(name) = path.strip_prefix(&built_prefix) {
+                by_path.insert(
+                    format!("/{versioned_dir}/{name}"),
+                    Asset {
+                        bytes: bytes.clone(),
+                        content_type: content_type(&path),
+                        etag: etag.clone(),
+                        immutable: true,
+                    },
+                );
             }
             by_path.insert(
                 path.clone(),
@@ -112,7 +115,7 @@ impl Assets {
             Assets {
                 by_path: Arc::new(by_path),
             },
-            versioned_name,
+            versioned_dir,
         )
     }
 

@@ -81,12 +81,9 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
         .map_err(|e| e.to_string())?
         .leptos_options;
     leptos_options.site_addr = settings.site_addr;
-    let (assets, versioned_name) = assets::Assets::load(
-        &leptos_options.site_root,
-        &leptos_options.site_pkg_dir,
-        &leptos_options.output_name,
-    );
-    leptos_options.output_name = versioned_name.into();
+    let (assets, versioned_dir) =
+        assets::Assets::load(&leptos_options.site_root, &leptos_options.site_pkg_dir);
+    leptos_options.site_pkg_dir = versioned_dir.into();
     let state = AppState {
         db: db.clone(),
         leptos_options: leptos_options.clone(),

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -17,7 +17,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                // The build's hashed name (server::assets): cached for a year.
+                // The build's hashed folder (server::assets): cached for a year.
                 <link rel="stylesheet" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -51,27 +51,65 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/setup") view=auth::SetupPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=auth::LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/users") view=users::UsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/groups") view=groups::GroupsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/groups/:id") view=groups::GroupDetailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/access") view=explain::ExplainPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/audit") view=audit::AuditLogPage ssr=SsrMode::Async/>
-                    <Route path=path!("/data-sources") view=data_sources::DataSourcesRoute ssr=SsrMode::Async/>
-                    <Route path=path!("/data-sources/:id") view=data_sources::DataSourceRoute ssr=SsrMode::Async/>
-                    <Route path=path!("/constants") view=constants::ConstantsRoute ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/tokens") view=tokens::TokensPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/groups") view={Lazy::<GroupsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/groups/:id") view={Lazy::<GroupDetailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/access") view={Lazy::<ExplainRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/data-sources") view={Lazy::<DataSourcesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/data-sources/:id") view={Lazy::<DataSourceRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/constants") view={Lazy::<ConstantsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/tokens") view={Lazy::<TokensRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/apps/:slug") view=runtime::ReleasedAppRoute ssr=SsrMode::Async/>
                     <Route path=path!("/apps/:slug/preview") view=runtime::PreviewRoute ssr=SsrMode::Async/>
-                    <Route path=path!("/build/:app_id") view=builder::AppBuilderPage ssr=SsrMode::Async/>
-                    <Route path=path!("/build/:app_id/versions/:version_id") view=version::VersionPage ssr=SsrMode::Async/>
-                    <Route path=path!("/build/:app_id/versions/:version_id/edit") view=editor::EditorPage ssr=SsrMode::Async/>
-                    <Route path=path!("/build/:app_id/versions/:version_id/promote") view=version::PromotePage ssr=SsrMode::Async/>
-                    <Route path=path!("/build/:app_id/versions/:version_id/release") view=version::ReleasePage ssr=SsrMode::Async/>
+                    <Route path=path!("/build/:app_id") view={Lazy::<AppBuilderRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/build/:app_id/versions/:version_id") view={Lazy::<VersionRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/build/:app_id/versions/:version_id/edit") view={Lazy::<EditorRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/build/:app_id/versions/:version_id/promote") view={Lazy::<PromoteRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/build/:app_id/versions/:version_id/release") view={Lazy::<ReleaseRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </shell::Shell>
             </SessionProvider>
         </Router>
     }
+}
+
+/// A page whose code the browser loads when it is first opened (built with
+/// `cargo leptos build --split`): the builders' and admins' pages. The end
+/// users' pages (the start page, sign-in, released apps and previews) stay
+/// in the main bundle, so what an end user loads first stays small.
+macro_rules! lazy_page {
+    ($($route:ident => $page:path),* $(,)?) => {$(
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    UsersRoute => users::UsersPage,
+    GroupsRoute => groups::GroupsPage,
+    GroupDetailRoute => groups::GroupDetailPage,
+    ExplainRoute => explain::ExplainPage,
+    AuditRoute => audit::AuditLogPage,
+    DataSourcesRoute => data_sources::DataSourcesRoute,
+    DataSourceRoute => data_sources::DataSourceRoute,
+    ConstantsRoute => constants::ConstantsRoute,
+    TokensRoute => tokens::TokensPage,
+    AppBuilderRoute => builder::AppBuilderPage,
+    VersionRoute => version::VersionPage,
+    EditorRoute => editor::EditorPage,
+    PromoteRoute => version::PromotePage,
+    ReleaseRoute => version::ReleasePage,
 }
 
 /// Inside the router, so the visitor can follow navigation.
