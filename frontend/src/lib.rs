@@ -6,7 +6,9 @@ pub fn hydrate() {
     // lazy_page) is loaded before the page is hydrated.
     _ = any_spawner::Executor::init_wasm_bindgen();
     leptos::task::spawn_local(async {
-        let body = leptos::prelude::document().body().expect("a page has a body");
+        let body = leptos::prelude::document()
+            .body()
+            .expect("a page has a body");
         leptos::mount::hydrate_from_async(body.clone(), app::App)
             .await
             .forget();
