@@ -7,6 +7,7 @@
 //! new pool and the old one is dropped.
 use super::constants::{self, ConstantValues};
 use super::data_sources;
+use super::sqlite_files::{Failure, Param, SqliteFile};
 use crate::domain::constant::MASK;
 use crate::domain::data_source::Options;
 use crate::domain::definition::{Definition, InputType, QueryBody, RestRequest};
@@ -18,10 +19,10 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{Column, Executor, Row, TypeInfo, ValueRef};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -40,7 +41,7 @@ fn time_limit() -> Duration {
 #[derive(Clone)]
 enum Conn {
     Pg(PgPool),
-    Sqlite(SqlitePool),
+    Sqlite(Arc<SqliteFile>),
     Http(reqwest::Client),
 }
 
@@ -135,15 +136,6 @@ fn missing(kind: &str, name: &str, environment: &str) -> AppError {
             format!("The {what} {name} has no value in {environment}"),
         )
     }
-}
-
-/// One value bound to a SQL parameter.
-#[derive(Debug, Clone, PartialEq)]
-enum Param {
-    Null,
-    Int(i64),
-    Float(f64),
-    Text(String),
 }
 
 impl<'a> Scope<'a> {
@@ -396,18 +388,11 @@ async fn connection(db: &Db, name: &str, scope: &mut Scope<'_>) -> AppResult<(Co
         }
         Options::Sqlite { file } => {
             let path = sqlite_path(db.pools.dir(), file)?;
-            let o = SqliteConnectOptions::new()
-                .filename(path)
-                .create_if_missing(false)
-                .busy_timeout(CONNECT_TIMEOUT);
-            Conn::Sqlite(
-                SqlitePoolOptions::new()
-                    .max_connections(POOL_SIZE)
-                    .min_connections(0)
-                    .acquire_timeout(CONNECT_TIMEOUT)
-                    .idle_timeout(Duration::from_secs(300))
-                    .connect_lazy_with(o),
-            )
+            Conn::Sqlite(Arc::new(SqliteFile::new(
+                path,
+                CONNECT_TIMEOUT,
+                POOL_SIZE as usize,
+            )))
         }
         Options::RestApi { .. } => Conn::Http(
             reqwest::Client::builder()
@@ -446,15 +431,14 @@ pub async fn test_connection(db: &Db, name: &str, environment: &str) -> AppResul
                 .await
                 .map(|_| format!("Connected to {name} in {environment}"))
                 .map_err(|e| e.to_string()),
-            Conn::Sqlite(pool) => {
-                let mut c = sqlite_connection(pool, deadline)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                (&mut *c)
-                    .execute("SELECT 1")
-                    .await
-                    .map(|_| format!("Opened {name} in {environment}"))
-                    .map_err(|e| e.to_string())
+            Conn::Sqlite(file) => {
+                let file = file.clone();
+                match tokio::task::spawn_blocking(move || file.ping(deadline)).await {
+                    Ok(Ok(())) => Ok(format!("Opened {name} in {environment}")),
+                    Ok(Err(Failure::Failed(m))) => Err(m),
+                    Ok(Err(Failure::Timeout)) => Err("the time limit passed".to_string()),
+                    Err(e) => Err(e.to_string()),
+                }
             }
             Conn::Http(client) => {
                 let (base_url, headers, bearer) = rest_parts(&options);
@@ -478,20 +462,6 @@ pub async fn test_connection(db: &Db, name: &str, environment: &str) -> AppResul
         Ok(Ok(message)) => Ok(message),
         Ok(Err(message)) => Err(failed(&scope, message)),
     }
-}
-
-/// A SQLite connection that cancels whatever it runs at `deadline`.
-async fn sqlite_connection(
-    pool: &SqlitePool,
-    deadline: Instant,
-) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, sqlx::Error> {
-    let mut c = pool.acquire().await?;
-    // SQLite has no statement timeout: the progress handler interrupts the
-    // statement once the deadline passes. Every use sets its own.
-    c.lock_handle()
-        .await?
-        .set_progress_handler(1_000, move || Instant::now() < deadline);
-    Ok(c)
 }
 
 /// A REST data source's base URL, headers and bearer token, resolved.
@@ -570,12 +540,12 @@ pub async fn run(
             let (text, params) = bind_sql(sql, &mut scope, Placeholder::Dollar)?;
             tokio::time::timeout(time_limit(), run_pg(pool, &text, &params)).await
         }
-        (QueryBody::Sql(sql), Conn::Sqlite(pool)) => {
+        (QueryBody::Sql(sql), Conn::Sqlite(file)) => {
             let (text, params) = bind_sql(sql, &mut scope, Placeholder::Question)?;
             // A little past the deadline: SQLite interrupts itself at it.
             tokio::time::timeout(
                 time_limit() + Duration::from_secs(2),
-                run_sqlite(pool, &text, &params, deadline),
+                run_sqlite(file.clone(), text, params, deadline),
             )
             .await
         }
@@ -761,79 +731,16 @@ fn pg_value(row: &sqlx::postgres::PgRow, i: usize) -> Value {
 }
 
 async fn run_sqlite(
-    pool: &SqlitePool,
-    sql: &str,
-    params: &[Param],
+    file: Arc<SqliteFile>,
+    sql: String,
+    params: Vec<Param>,
     deadline: Instant,
 ) -> Result<QueryResult, RunError> {
-    let mut c = sqlite_connection(pool, deadline).await.map_err(sql_error)?;
-    let q = bind_all!(sqlx::query::<sqlx::Sqlite>(sql), params);
-    let mut columns = None;
-    let mut rows = Vec::new();
-    let mut truncated = false;
-    {
-        let mut stream = q.fetch(&mut *c);
-        while let Some(row) = stream.try_next().await.map_err(sql_error)? {
-            if rows.len() == ROW_LIMIT {
-                truncated = true;
-                break;
-            }
-            columns.get_or_insert_with(|| {
-                row.columns()
-                    .iter()
-                    .map(|col| col.name().to_string())
-                    .collect()
-            });
-            rows.push((0..row.len()).map(|i| sqlite_value(&row, i)).collect());
-        }
-    }
-    let columns = match columns {
-        Some(c) => c,
-        None => (&mut *c)
-            .describe(sql)
-            .await
-            .map(|d| {
-                d.columns()
-                    .iter()
-                    .map(|col| col.name().to_string())
-                    .collect()
-            })
-            .unwrap_or_default(),
-    };
-    Ok(QueryResult::Sql {
-        columns,
-        rows,
-        truncated,
-        elapsed_ms: 0,
-    })
-}
-
-/// SQLite types each value, not each column: decode by the value's own type.
-fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> Value {
-    let Ok(raw) = row.try_get_raw(i) else {
-        return Value::Null;
-    };
-    if raw.is_null() {
-        return Value::Null;
-    }
-    let type_name = raw.type_info().name().to_string();
-    match type_name.as_str() {
-        "INTEGER" | "BOOLEAN" => row
-            .try_get::<i64, _>(i)
-            .map(Value::from)
-            .unwrap_or(Value::Null),
-        "REAL" => row
-            .try_get::<f64, _>(i)
-            .map(Value::from)
-            .unwrap_or(Value::Null),
-        "BLOB" => row
-            .try_get::<Vec<u8>, _>(i)
-            .map(|b| Value::from(format!("({} bytes)", b.len())))
-            .unwrap_or(Value::Null),
-        _ => row
-            .try_get::<String, _>(i)
-            .map(Value::from)
-            .unwrap_or(Value::Null),
+    match tokio::task::spawn_blocking(move || file.query(&sql, &params, deadline)).await {
+        Ok(Ok(result)) => Ok(result),
+        Ok(Err(Failure::Timeout)) => Err(RunError::Timeout),
+        Ok(Err(Failure::Failed(m))) => Err(RunError::Failed(m)),
+        Err(e) => Err(RunError::Failed(e.to_string())),
     }
 }
 

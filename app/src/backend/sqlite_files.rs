@@ -1,0 +1,153 @@
+//! SQLite data sources (D5): a few open connections per file, used on
+//! tokio's blocking threads. Not through sqlx: its SQLite driver sends each
+//! row from its own worker thread over a channel, and a page that reads a
+//! 50-row table paid more for those hand-overs than for the query. Here a
+//! query is one hand-over to a blocking thread and back.
+use crate::domain::query::{QueryResult, ROW_LIMIT};
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// One value bound to a SQL parameter (never spliced into the SQL), for
+/// SQLite and PostgreSQL data sources alike.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+pub enum Failure {
+    /// The statement ran past its deadline and was interrupted.
+    Timeout,
+    Failed(String),
+}
+
+/// One data source's file in one environment, with its idle connections.
+pub struct SqliteFile {
+    path: PathBuf,
+    busy_timeout: Duration,
+    idle: Mutex<Vec<Connection>>,
+    keep: usize,
+}
+
+impl SqliteFile {
+    /// Nothing is opened yet: the first use opens the file, which must exist
+    /// (it is never created).
+    pub fn new(path: PathBuf, busy_timeout: Duration, keep: usize) -> SqliteFile {
+        SqliteFile {
+            path,
+            busy_timeout,
+            idle: Mutex::new(Vec::new()),
+            keep,
+        }
+    }
+
+    /// Runs `sql` with `params` until `deadline`: its columns and at most
+    /// `ROW_LIMIT` rows, each value by its own SQLite type.
+    pub fn query(
+        &self,
+        sql: &str,
+        params: &[Param],
+        deadline: Instant,
+    ) -> Result<QueryResult, Failure> {
+        self.with_connection(deadline, |c| {
+            let mut stmt = c.prepare_cached(sql)?;
+            let columns: Vec<String> = stmt
+                .column_names()
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            for (i, p) in params.iter().enumerate() {
+                let value = match p {
+                    Param::Null => SqlValue::Null,
+                    Param::Int(n) => SqlValue::Integer(*n),
+                    Param::Float(f) => SqlValue::Real(*f),
+                    Param::Text(t) => SqlValue::Text(t.clone()),
+                };
+                stmt.raw_bind_parameter(i + 1, value)?;
+            }
+            let mut rows = Vec::new();
+            let mut truncated = false;
+            let mut cursor = stmt.raw_query();
+            while let Some(row) = cursor.next()? {
+                if rows.len() == ROW_LIMIT {
+                    truncated = true;
+                    break;
+                }
+                rows.push(
+                    (0..columns.len())
+                        .map(|i| row.get_ref(i).map(json_of).unwrap_or(Value::Null))
+                        .collect(),
+                );
+            }
+            Ok(QueryResult::Sql {
+                columns,
+                rows,
+                truncated,
+                elapsed_ms: 0,
+            })
+        })
+    }
+
+    /// Opens the file (or takes an open connection) and runs a trivial query.
+    pub fn ping(&self, deadline: Instant) -> Result<(), Failure> {
+        self.with_connection(deadline, |c| c.query_row("SELECT 1", [], |_| Ok(())))
+    }
+
+    fn with_connection<T>(
+        &self,
+        deadline: Instant,
+        run: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, Failure> {
+        let held = self.idle.lock().expect("sqlite pool lock").pop();
+        let conn = match held {
+            Some(c) => c,
+            None => self.open().map_err(failure)?,
+        };
+        // SQLite has no statement timeout: the progress handler interrupts
+        // the statement once the deadline passes. Every use sets its own.
+        conn.progress_handler(1_000, Some(move || Instant::now() >= deadline));
+        let outcome = run(&conn).map_err(failure);
+        conn.progress_handler(1_000, None::<fn() -> bool>);
+        let mut idle = self.idle.lock().expect("sqlite pool lock");
+        if idle.len() < self.keep {
+            idle.push(conn);
+        }
+        outcome
+    }
+
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let c = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        c.busy_timeout(self.busy_timeout)?;
+        Ok(c)
+    }
+}
+
+fn failure(e: rusqlite::Error) -> Failure {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::OperationInterrupted => {
+            Failure::Timeout
+        }
+        rusqlite::Error::SqliteFailure(_, Some(message)) => Failure::Failed(message.clone()),
+        other => Failure::Failed(other.to_string()),
+    }
+}
+
+/// SQLite types each value, not each column: decode by the value's own type.
+fn json_of(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(n) => Value::from(n),
+        ValueRef::Real(f) => Value::from(f),
+        ValueRef::Text(t) => Value::from(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::from(format!("({} bytes)", b.len())),
+    }
+}
