@@ -1,5 +1,10 @@
 use server::config::Settings;
 
+/// jemalloc: under load a page's many small allocations cost glibc's
+/// allocator about a fifth of the time (README, "Measurements").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() {
     let settings = match Settings::from_env() {
