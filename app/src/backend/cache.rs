@@ -91,8 +91,9 @@ impl<K: Eq + Hash, V> Memo<K, V> {
     /// on since (`cache` is the current one).
     pub fn keep(&self, cache: &Cache, generation: u64, key: K, value: Arc<V>) {
         let mut held = self.held.write().expect("cache lock");
-        // Checked under the lock: `invalidate` moves the generation first,
-        // so a copy read before it can never be labelled after it.
+        // A copy read before an `invalidate` is labelled with the older
+        // generation, which `peek` no longer matches: the check here only
+        // spares keeping it.
         if cache.generation() != generation || held.0 > generation {
             return;
         }

@@ -17,7 +17,7 @@ pub mod runner;
 pub mod runtime;
 pub mod secrets;
 pub mod session;
-pub mod sqlite_files;
+mod sqlite_files;
 pub mod tokens;
 pub mod users;
 pub mod versions;

@@ -7,7 +7,7 @@
 //! new pool and the old one is dropped.
 use super::constants::{self, ConstantValues};
 use super::data_sources;
-use super::sqlite_files::{Failure, Param, SqliteFile};
+use super::sqlite_files::SqliteFile;
 use crate::domain::constant::MASK;
 use crate::domain::data_source::Options;
 use crate::domain::definition::{Definition, InputType, QueryBody, RestRequest};
@@ -431,15 +431,11 @@ pub async fn test_connection(db: &Db, name: &str, environment: &str) -> AppResul
                 .await
                 .map(|_| format!("Connected to {name} in {environment}"))
                 .map_err(|e| e.to_string()),
-            Conn::Sqlite(file) => {
-                let file = file.clone();
-                match tokio::task::spawn_blocking(move || file.ping(deadline)).await {
-                    Ok(Ok(())) => Ok(format!("Opened {name} in {environment}")),
-                    Ok(Err(Failure::Failed(m))) => Err(m),
-                    Ok(Err(Failure::Timeout)) => Err("the time limit passed".to_string()),
-                    Err(e) => Err(e.to_string()),
-                }
-            }
+            Conn::Sqlite(file) => match on_file(file.clone(), move |f| f.ping(deadline)).await {
+                Ok(()) => Ok(format!("Opened {name} in {environment}")),
+                Err(RunError::Failed(m)) => Err(m),
+                Err(RunError::Timeout) => Err("the time limit passed".to_string()),
+            },
             Conn::Http(client) => {
                 let (base_url, headers, bearer) = rest_parts(&options);
                 let mut req = client.get(&base_url);
@@ -545,7 +541,7 @@ pub async fn run(
             // A little past the deadline: SQLite interrupts itself at it.
             tokio::time::timeout(
                 time_limit() + Duration::from_secs(2),
-                run_sqlite(file.clone(), text, params, deadline),
+                on_file(file.clone(), move |f| f.query(&text, &params, deadline)),
             )
             .await
         }
@@ -579,9 +575,30 @@ pub async fn run(
     }
 }
 
-enum RunError {
+pub(super) enum RunError {
+    /// The statement ran past its deadline and was interrupted.
     Timeout,
     Failed(String),
+}
+
+/// One value bound to a SQL parameter (never spliced into the SQL), for
+/// PostgreSQL and SQLite data sources alike.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Param {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+/// Runs `work` on a SQLite data source's file, on a blocking thread.
+async fn on_file<T: Send + 'static>(
+    file: Arc<SqliteFile>,
+    work: impl FnOnce(&SqliteFile) -> Result<T, RunError> + Send + 'static,
+) -> Result<T, RunError> {
+    tokio::task::spawn_blocking(move || work(&file))
+        .await
+        .unwrap_or_else(|e| Err(RunError::Failed(e.to_string())))
 }
 
 #[derive(Clone, Copy)]
@@ -727,20 +744,6 @@ fn pg_value(row: &sqlx::postgres::PgRow, i: usize) -> Value {
                 "({type_name}: cast it to text in the query to see it)"
             )),
         },
-    }
-}
-
-async fn run_sqlite(
-    file: Arc<SqliteFile>,
-    sql: String,
-    params: Vec<Param>,
-    deadline: Instant,
-) -> Result<QueryResult, RunError> {
-    match tokio::task::spawn_blocking(move || file.query(&sql, &params, deadline)).await {
-        Ok(Ok(result)) => Ok(result),
-        Ok(Err(Failure::Timeout)) => Err(RunError::Timeout),
-        Ok(Err(Failure::Failed(m))) => Err(RunError::Failed(m)),
-        Err(e) => Err(RunError::Failed(e.to_string())),
     }
 }
 

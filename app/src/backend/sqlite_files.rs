@@ -3,6 +3,7 @@
 //! row from its own worker thread over a channel, and a page that reads a
 //! 50-row table paid more for those hand-overs than for the query. Here a
 //! query is one hand-over to a blocking thread and back.
+use super::runner::{Param, RunError};
 use crate::domain::query::{QueryResult, ROW_LIMIT};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
@@ -11,24 +12,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// One value bound to a SQL parameter (never spliced into the SQL), for
-/// SQLite and PostgreSQL data sources alike.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Param {
-    Null,
-    Int(i64),
-    Float(f64),
-    Text(String),
-}
-
-pub enum Failure {
-    /// The statement ran past its deadline and was interrupted.
-    Timeout,
-    Failed(String),
-}
-
 /// One data source's file in one environment, with its idle connections.
-pub struct SqliteFile {
+pub(super) struct SqliteFile {
     path: PathBuf,
     busy_timeout: Duration,
     idle: Mutex<Vec<Connection>>,
@@ -38,7 +23,7 @@ pub struct SqliteFile {
 impl SqliteFile {
     /// Nothing is opened yet: the first use opens the file, which must exist
     /// (it is never created).
-    pub fn new(path: PathBuf, busy_timeout: Duration, keep: usize) -> SqliteFile {
+    pub(super) fn new(path: PathBuf, busy_timeout: Duration, keep: usize) -> SqliteFile {
         SqliteFile {
             path,
             busy_timeout,
@@ -49,12 +34,12 @@ impl SqliteFile {
 
     /// Runs `sql` with `params` until `deadline`: its columns and at most
     /// `ROW_LIMIT` rows, each value by its own SQLite type.
-    pub fn query(
+    pub(super) fn query(
         &self,
         sql: &str,
         params: &[Param],
         deadline: Instant,
-    ) -> Result<QueryResult, Failure> {
+    ) -> Result<QueryResult, RunError> {
         self.with_connection(deadline, |c| {
             let mut stmt = c.prepare_cached(sql)?;
             let columns: Vec<String> = stmt
@@ -95,7 +80,7 @@ impl SqliteFile {
     }
 
     /// Opens the file (or takes an open connection) and runs a trivial query.
-    pub fn ping(&self, deadline: Instant) -> Result<(), Failure> {
+    pub(super) fn ping(&self, deadline: Instant) -> Result<(), RunError> {
         self.with_connection(deadline, |c| c.query_row("SELECT 1", [], |_| Ok(())))
     }
 
@@ -103,7 +88,7 @@ impl SqliteFile {
         &self,
         deadline: Instant,
         run: impl FnOnce(&Connection) -> rusqlite::Result<T>,
-    ) -> Result<T, Failure> {
+    ) -> Result<T, RunError> {
         let held = self.idle.lock().expect("sqlite pool lock").pop();
         let conn = match held {
             Some(c) => c,
@@ -131,13 +116,13 @@ impl SqliteFile {
     }
 }
 
-fn failure(e: rusqlite::Error) -> Failure {
+fn failure(e: rusqlite::Error) -> RunError {
     match &e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::OperationInterrupted => {
-            Failure::Timeout
+            RunError::Timeout
         }
-        rusqlite::Error::SqliteFailure(_, Some(message)) => Failure::Failed(message.clone()),
-        other => Failure::Failed(other.to_string()),
+        rusqlite::Error::SqliteFailure(_, Some(message)) => RunError::Failed(message.clone()),
+        other => RunError::Failed(other.to_string()),
     }
 }
 

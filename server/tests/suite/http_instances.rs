@@ -101,13 +101,7 @@ async fn s4_a_session_ended_on_one_instance_is_ended_on_another(b: Backend) {
     let other = app.another_instance().await;
     // Setting up signs the admin in.
     let c = client();
-    let r = app
-        .post(
-            &c,
-            "/api/v1/setup",
-            json!({"name": "Ada", "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
-        )
-        .await;
+    let r = app.setup(&c).await;
     assert_eq!(r.status(), 201);
     let cookie = format!(
         "stagecraft_session={}",

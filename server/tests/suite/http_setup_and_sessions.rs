@@ -514,13 +514,7 @@ async fn e1_e2_environments_in_priority_order(b: Backend) {
 async fn s4_nothing_secret_is_logged(b: Backend) {
     let app = spawn_app(b).await;
     let c = client();
-    let r = app
-        .post(
-            &c,
-            "/api/v1/setup",
-            json!({"name": "Ada", "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
-        )
-        .await;
+    let r = app.setup(&c).await;
     let sid = cookie_value(&session_cookie(&r).unwrap());
     let (_, _) = app.user(&c, "bob@example.com", "builder").await;
     app.post(

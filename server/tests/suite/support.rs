@@ -359,11 +359,20 @@ impl TestApp {
     /// Sets up the first admin and returns their signed-in client.
     pub async fn admin(&self) -> reqwest::Client {
         let c = client();
-        let r = self
-            .post(&c, "/api/v1/setup", serde_json::json!({"name": "Ada", "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-            .await;
+        let r = self.setup(&c).await;
         assert_eq!(r.status(), 201, "setup");
         c
+    }
+
+    /// Sets up the installation with the admin Ada, signing `c` in: the
+    /// answer, with its session cookie.
+    pub async fn setup(&self, c: &reqwest::Client) -> reqwest::Response {
+        self.post(
+            c,
+            "/api/v1/setup",
+            serde_json::json!({"name": "Ada", "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
+        )
+        .await
     }
 
     /// Creates a user with `role` as `admin` and returns (id, signed-in client).
