@@ -43,7 +43,7 @@ pub async fn open_database(settings: &Settings) -> Result<Db, String> {
     let mut db = Db::connect(settings.database_url())
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
-    db.clock = settings.clock.clone();
+    db.parts_mut().clock = settings.clock.clone();
     db.migrate()
         .await
         .map_err(|e| format!("migrations failed: {e}"))?;
@@ -64,8 +64,9 @@ async fn unlock_secrets(settings: &Settings, mut db: Db) -> Result<Db, String> {
     };
     let key = secrets::load_or_create(settings.master_key.as_ref(), &settings.data_dir)?;
     secrets::check(&db, &key, &source).await?;
-    db.master_key = Some(std::sync::Arc::new(key));
-    db.pools = std::sync::Arc::new(app::backend::runner::Pools::new(settings.datasource_dir()));
+    db.parts_mut().master_key = Some(std::sync::Arc::new(key));
+    db.parts_mut().pools =
+        std::sync::Arc::new(app::backend::runner::Pools::new(settings.datasource_dir()));
     Ok(db)
 }
 
@@ -210,8 +211,10 @@ fn not_found(
        + Send
        + Sync
        + 'static {
+    // Whole, not streamed: the page is small, and one write of the full
+    // body costs less than a stream of chunks (measured in the README).
     let render =
-        leptos_axum::render_app_to_stream_with_context(context, move || shell(options.clone()));
+        leptos_axum::render_app_async_with_context(context, move || shell(options.clone()));
     move |req: axum::extract::Request| {
         let render = render.clone();
         Box::pin(async move {

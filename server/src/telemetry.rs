@@ -24,13 +24,27 @@ pub fn init(json: bool) {
     }
 }
 
-#[derive(Clone, Default)]
-struct Counter(std::sync::Arc<AtomicU64>);
+/// Ids are `PID-N`: unique across the instances of one host. The process id
+/// is read once, not on every request (a system call each time).
+#[derive(Clone)]
+struct Counter {
+    pid: u32,
+    next: std::sync::Arc<AtomicU64>,
+}
+
+impl Default for Counter {
+    fn default() -> Self {
+        Counter {
+            pid: std::process::id(),
+            next: Default::default(),
+        }
+    }
+}
 
 impl MakeRequestId for Counter {
     fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        let n = self.0.fetch_add(1, Ordering::Relaxed);
-        http::HeaderValue::from_str(&format!("{:x}-{n}", std::process::id()))
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        http::HeaderValue::from_str(&format!("{:x}-{n}", self.pid))
             .ok()
             .map(RequestId::new)
     }

@@ -606,7 +606,9 @@ async fn read_dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard>
                     released_version,
                     released_at,
                     versions,
-                    app,
+                    id: app.id,
+                    name: app.name,
+                    slug: app.slug,
                 }
             })
             .collect(),

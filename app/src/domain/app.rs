@@ -60,7 +60,11 @@ pub struct VersionView {
 /// One app on the dashboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DashboardApp {
-    pub app: AppView,
+    /// Only what the row shows: the page carries this list to the browser
+    /// for hydration, so every field here is paid for on every dashboard.
+    pub id: String,
+    pub name: String,
+    pub slug: String,
     pub released_version: Option<String>,
     pub released_at: Option<String>,
     /// Each version's name and environment.

@@ -120,9 +120,9 @@ fn AppList(
                 <thead><tr><th>"App"</th><th>"Released"</th><th>"Versions"</th></tr></thead>
                 <tbody>
                     {d.apps.into_iter().map(|d| view! {
-                        <tr data-app=d.app.slug.clone()>
-                            <td><a href=format!("/build/{}", d.app.id)>{d.app.name.clone()}</a>
-                                <br/><small class="slug">{d.app.slug.clone()}</small></td>
+                        <tr data-app=d.slug.clone()>
+                            <td><a href=format!("/build/{}", d.id)>{d.name.clone()}</a>
+                                <br/><small class="slug">{d.slug.clone()}</small></td>
                             <td>{match (d.released_version, d.released_at) {
                                 (Some(v), Some(at)) => view! { <span>{v} <br/><small>{at}</small></span> }.into_any(),
                                 _ => view! { <span class="muted">"not released"</span> }.into_any(),

@@ -182,7 +182,7 @@ pub async fn spawn_app_configured(
     // The server's key, from the key file it made: tests read secrets as
     // the server does.
     let key_text = std::fs::read_to_string(data_dir.join(app::backend::secrets::KEY_FILE)).unwrap();
-    db.master_key = Some(std::sync::Arc::new(
+    db.parts_mut().master_key = Some(std::sync::Arc::new(
         app::backend::secrets::MasterKey::parse(&key_text).unwrap(),
     ));
     TestApp {
