@@ -229,6 +229,25 @@ async fn visible(db: &Db, found: Found, version_id: &str) -> AppResult<Loaded> {
     Ok(l)
 }
 
+/// B2: what changed from version `a` to version `b` of one app, for a
+/// caller who may list both (V9).
+pub async fn diff(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    a: &str,
+    b: &str,
+) -> AppResult<crate::domain::diff::Diff> {
+    let found = apps::find(db, user, app_id).await?;
+    let from = visible(db, found, a).await?;
+    let to = visible(db, from.found, b).await?;
+    let doc = |v: &VersionView| v.definition.clone().unwrap_or_default();
+    Ok(crate::domain::diff::diff(
+        &doc(&from.version),
+        &doc(&to.version),
+    ))
+}
+
 /// A version's page: the version, and the app page of the environment it
 /// is in, from one look-up of the app and the caller's access.
 pub async fn version_page(

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod constant;
 pub mod data_source;
 pub mod definition;
+pub mod diff;
 pub mod editor;
 pub mod environment;
 pub mod group;

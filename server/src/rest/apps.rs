@@ -7,6 +7,7 @@ use app::domain::app::{
     AppChangeInput, AppView, DefinitionInput, NewAppInput, NewVersionInput, PromoteInput,
     ReleaseInput, VersionChangeInput, VersionView,
 };
+use app::domain::diff::Diff;
 use app::domain::query::{QueryResult, RunInput};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -23,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_app, update_app, delete_app))
         .routes(routes!(list_versions, create_version))
         .routes(routes!(get_version, update_version, delete_version))
+        .routes(routes!(diff_versions))
         .routes(routes!(put_definition))
         .routes(routes!(save))
         .routes(routes!(promote))
@@ -142,6 +144,16 @@ async fn get_version(
     Path((app_id, id)): Ids,
 ) -> ApiResult<Json<VersionView>> {
     Ok(Json(versions::get(&s.db, &c.user, &app_id, &id).await?))
+}
+
+#[utoipa::path(get, path = "/apps/{app_id}/versions/{a}/diff/{b}", tag = "versions", params(("app_id" = String, Path, description = "The app's id"), ("a" = String, Path, description = "The version compared from"), ("b" = String, Path, description = "The version compared to")),
+    responses((status = 200, body = Diff, description = "What changed from a to b (B2), structurally: pages, components by id, queries; `changes: []` when identical"), Unauthenticated, NotFound, Forbidden))]
+async fn diff_versions(
+    c: Caller,
+    State(s): State<AppState>,
+    Path((app_id, a, b)): Path<(String, String, String)>,
+) -> ApiResult<Json<Diff>> {
+    Ok(Json(versions::diff(&s.db, &c.user, &app_id, &a, &b).await?))
 }
 
 #[utoipa::path(patch, path = "/apps/{app_id}/versions/{id}", tag = "versions", params(("app_id" = String, Path, description = "The app's id"), ("id" = String, Path, description = "The version's id")), request_body = VersionChangeInput,

@@ -128,7 +128,7 @@ impl Fixtures {
             "app_id" => &self.app_id,
             "user_id" => &self.user_id,
             "permission_id" => &self.permission_id,
-            "id" if path.starts_with("/apps/") => &self.version_id,
+            "id" | "a" | "b" if path.starts_with("/apps/") => &self.version_id,
             "id" if path.starts_with("/groups/") => &self.group_id,
             "id" if path.starts_with("/users/") => &self.user_id,
             "id" if path.starts_with("/tokens/") => &self.token_id,

@@ -4,6 +4,7 @@
 mod support;
 
 mod domain_access;
+mod domain_diff;
 mod domain_editor;
 mod domain_input;
 mod domain_lifecycle;
@@ -16,6 +17,7 @@ mod http_constants;
 mod http_contract;
 mod http_dashboard_oracle;
 mod http_data_sources;
+mod http_diff;
 mod http_editor;
 mod http_hardening;
 mod http_instances;

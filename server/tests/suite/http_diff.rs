@@ -1,0 +1,119 @@
+//! B2 through the HTTP API, on both databases: the diff of two versions
+//! of one app, and who may read it (V9: both versions must be listable).
+use crate::both_backends;
+use crate::http_lifecycle::new_app;
+use crate::support::*;
+use serde_json::{json, Value};
+
+both_backends!(b2_diff_of_two_versions_and_who_may_read_it);
+
+async fn b2_diff_of_two_versions_and_who_may_read_it(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin().await;
+    let (app_id, v1) = new_app(&app, &admin, "Orders").await;
+    let doc = |sql: &str, title: &str| {
+        json!({"pages": [{"name": "home", "title": title, "components": [
+            {"id": "grid", "type": "table", "query": "orders"}]}],
+          "queries": [{"name": "orders", "data_source": "DB", "sql": sql}]})
+    };
+    app.post(
+        &admin,
+        "/api/v1/data-sources",
+        json!({"name": "DB", "kind": "sqlite"}),
+    )
+    .await;
+    let put = |vid: String, d: Value, revision: i64| {
+        let (app, admin, app_id) = (&app, &admin, &app_id);
+        async move {
+            let r = app
+                .put(
+                    admin,
+                    &format!("/api/v1/apps/{app_id}/versions/{vid}/definition"),
+                    json!({"definition": d, "revision": revision}),
+                )
+                .await;
+            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        }
+    };
+    put(v1.clone(), doc("SELECT 1", "Orders"), 1).await;
+    let r = app
+        .post(
+            &admin,
+            &format!("/api/v1/apps/{app_id}/versions"),
+            json!({"name": "v2", "from_version_id": v1}),
+        )
+        .await;
+    let v2 = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    put(v2.clone(), doc("SELECT 2", "All orders"), 1).await;
+
+    let url = |a: &str, b: &str| format!("/api/v1/apps/{app_id}/versions/{a}/diff/{b}");
+    let r = app.get(&admin, &url(&v1, &v2)).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"changes": [
+            {"path": "pages.home.title", "kind": "changed", "before": "Orders", "after": "All orders"},
+            {"path": "queries.orders.sql", "kind": "changed", "before": "SELECT 1", "after": "SELECT 2"}
+        ]})
+    );
+    let same: Value = app.get(&admin, &url(&v2, &v2)).await.json().await.unwrap();
+    assert_eq!(same, json!({"changes": []}));
+
+    // Unknown versions and apps are 404; signed out is 401; an end user,
+    // who by default opens released apps only, may list no version: 403,
+    // as for reading one version.
+    assert_error(
+        app.get(&admin, &url(&v1, "nope")).await,
+        404,
+        "not_found",
+        None,
+    )
+    .await;
+    assert_error(
+        app.get(
+            &admin,
+            &format!("/api/v1/apps/nope/versions/{v1}/diff/{v2}"),
+        )
+        .await,
+        404,
+        "not_found",
+        None,
+    )
+    .await;
+    let (_, eve) = app.user(&admin, "eve@example.com", "end-user").await;
+    assert_error(app.get(&eve, &url(&v1, &v2)).await, 403, "forbidden", None).await;
+    let one = format!("/api/v1/apps/{app_id}/versions/{v1}");
+    assert_eq!(app.get(&eve, &one).await.status(), 403);
+    let nobody = reqwest::Client::new();
+    assert_eq!(app.get(&nobody, &url(&v1, &v2)).await.status(), 401);
+
+    // V9: viewing production only, v1 (released there) can be listed but
+    // v2, a draft in development, cannot: comparing them is 403.
+    for (what, body) in [
+        ("save", json!({})),
+        ("promote", json!({"from": "development"})),
+        ("promote", json!({"from": "staging"})),
+    ] {
+        let r = app
+            .post(
+                &admin,
+                &format!("/api/v1/apps/{app_id}/versions/{v1}/{what}"),
+                body,
+            )
+            .await;
+        assert_eq!(r.status(), 200, "{what}");
+    }
+    let r = app
+        .post(
+            &admin,
+            "/api/v1/groups/group-end-user/app-permissions",
+            json!({"apps": [app_id], "access": "view", "environments": ["production"]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    assert_eq!(app.get(&eve, &url(&v1, &v1)).await.status(), 200);
+    assert_error(app.get(&eve, &url(&v1, &v2)).await, 403, "forbidden", None).await;
+}
