@@ -66,6 +66,28 @@ pub async fn load_version(
     crate::backend::versions::version_page(&db, &user, &app_id, &version_id).await
 }
 
+/// B2: the diff page.
+#[server(endpoint = "load_diff")]
+pub async fn load_diff(
+    app_id: String,
+    a: String,
+    b: String,
+) -> Result<crate::domain::diff::Compared, AppError> {
+    let (db, user) = super::context::user().await?;
+    crate::backend::versions::compare(&db, &user, &app_id, &a, &b).await
+}
+
+/// B2 on a promote or release confirmation: against what the target holds.
+#[server(endpoint = "load_confirmation_diff")]
+pub async fn load_confirmation_diff(
+    app_id: String,
+    version_id: String,
+    release: bool,
+) -> Result<Option<crate::domain::diff::Compared>, AppError> {
+    let (db, user) = super::context::user().await?;
+    crate::backend::versions::compare_with_target(&db, &user, &app_id, &version_id, release).await
+}
+
 #[server(endpoint = "create_version")]
 pub async fn create_version(
     app_id: String,

@@ -10,6 +10,7 @@ use crate::domain::app::{
     DefinitionChange, DefinitionInput, NewVersion, NewVersionInput, PromoteInput, ReleaseInput,
     VersionChange, VersionChangeInput, VersionView,
 };
+use crate::domain::diff::Compared;
 use crate::domain::environment::EnvName;
 use crate::domain::input::Input;
 use crate::domain::lifecycle::{
@@ -231,21 +232,63 @@ async fn visible(db: &Db, found: Found, version_id: &str) -> AppResult<Loaded> {
 
 /// B2: what changed from version `a` to version `b` of one app, for a
 /// caller who may list both (V9).
-pub async fn diff(
-    db: &Db,
-    user: &User,
-    app_id: &str,
-    a: &str,
-    b: &str,
-) -> AppResult<crate::domain::diff::Diff> {
+pub async fn compare(db: &Db, user: &User, app_id: &str, a: &str, b: &str) -> AppResult<Compared> {
     let found = apps::find(db, user, app_id).await?;
     let from = visible(db, found, a).await?;
     let to = visible(db, from.found, b).await?;
+    Ok(compared(&from.version, &to.version))
+}
+
+fn compared(from: &VersionView, to: &VersionView) -> Compared {
     let doc = |v: &VersionView| v.definition.clone().unwrap_or_default();
-    Ok(crate::domain::diff::diff(
-        &doc(&from.version),
-        &doc(&to.version),
-    ))
+    Compared {
+        from_id: from.id.clone(),
+        from_name: from.name.clone(),
+        to_id: to.id.clone(),
+        to_name: to.name.clone(),
+        diff: crate::domain::diff::diff(&doc(from), &doc(to)),
+    }
+}
+
+/// B2 on the confirmation pages: what a release would change against the
+/// released version, or a promote against the newest version the next
+/// environment holds. `None` when there is nothing there to compare with
+/// (or it is this version, or the caller may not list it).
+pub async fn compare_with_target(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    version_id: &str,
+    release: bool,
+) -> AppResult<Option<Compared>> {
+    let found = apps::find(db, user, app_id).await?;
+    let this = visible(db, found, version_id).await?;
+    let target: Option<String> = if release {
+        this.found.app.released_version_id.clone()
+    } else {
+        let Some(next) = next_environment(&this.found.envs, &this.version.environment) else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "SELECT id FROM versions WHERE app_id = $1 AND environment = $2 AND id <> $3 \
+             ORDER BY created_at DESC, id LIMIT 1",
+        )
+        .bind(&this.found.app.id)
+        .bind(&next.name)
+        .bind(&this.version.id)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|r| r.get("id"))
+    };
+    let Some(target) = target.filter(|t| *t != this.version.id) else {
+        return Ok(None);
+    };
+    let version = this.version;
+    match visible(db, this.found, &target).await {
+        Ok(there) => Ok(Some(compared(&there.version, &version))),
+        Err(e) if e.status() == 403 => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// A version's page: the version, and the app page of the environment it

@@ -38,6 +38,17 @@ pub struct Diff {
     pub changes: Vec<Change>,
 }
 
+/// Two versions of one app and what changed from the first to the second:
+/// the diff page, and the promote and release confirmations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Compared {
+    pub from_id: String,
+    pub from_name: String,
+    pub to_id: String,
+    pub to_name: String,
+    pub diff: Diff,
+}
+
 impl Change {
     fn new(path: String, kind: ChangeKind, before: Option<Value>, after: Option<Value>) -> Change {
         Change {

@@ -1,6 +1,6 @@
 //! The document, the router and the session context every page reads.
 use super::{
-    audit, auth, builder, constants, data_sources, editor, explain, groups, home, not_found,
+    audit, auth, builder, constants, data_sources, diff, editor, explain, groups, home, not_found,
     runtime, shell, tokens, users, version,
 };
 use crate::api::auth::{get_visitor, Logout, Visitor};
@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/apps/:slug") view=runtime::ReleasedAppRoute ssr=SsrMode::Async/>
                     <Route path=path!("/apps/:slug/preview") view=runtime::PreviewRoute ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id") view={Lazy::<AppBuilderRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/build/:app_id/diff") view={Lazy::<DiffRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id/versions/:version_id") view={Lazy::<VersionRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id/versions/:version_id/edit") view={Lazy::<EditorRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id/versions/:version_id/promote") view={Lazy::<PromoteRoute>::new()} ssr=SsrMode::Async/>
@@ -110,6 +111,7 @@ lazy_page! {
     EditorRoute => editor::EditorPage,
     PromoteRoute => version::PromotePage,
     ReleaseRoute => version::ReleasePage,
+    DiffRoute => diff::DiffPage,
 }
 
 /// Inside the router, so the visitor can follow navigation.

@@ -6,6 +6,7 @@ pub mod builder;
 pub mod components;
 pub mod constants;
 pub mod data_sources;
+pub mod diff;
 pub mod editor;
 pub mod explain;
 pub mod groups;

@@ -3,9 +3,11 @@
 //! new versions made from it; and the promote and release confirmations.
 use super::builder::{reason, ActionButton};
 use super::components::{field_error, form_error, EnvBadge, ErrorPage, FieldMessage, Notice};
+use super::diff::ComparedSection;
 use super::shell::{Gate, Need};
 use crate::api::apps::{
-    load_version, CreateVersion, PromoteVersion, PutDefinition, ReleaseVersion, UpdateVersion,
+    load_confirmation_diff, load_version, CreateVersion, PromoteVersion, PutDefinition,
+    ReleaseVersion, UpdateVersion,
 };
 use crate::domain::app::{AppPage, VersionRow, VersionView};
 use crate::domain::environment::colour_class;
@@ -90,7 +92,10 @@ fn VersionDetail() -> impl IntoView {
                         <div class=format!("env-banner {}", colour_class(&v.environment))>"Read-only: " {r}</div>
                     })}
                     <p><a class="button" href=format!("/build/{}/versions/{}/edit", page.app.id, v.id)>
-                        {if read_only { "Open in the form editor (read-only)" } else { "Open the form editor" }}</a></p>
+                        {if read_only { "Open in the form editor (read-only)" } else { "Open the form editor" }}</a>
+                        " "
+                        <a class="button" href=format!("/build/{}/diff?a={}&b={}", page.app.id, v.parent_version_id.clone().unwrap_or_else(|| v.id.clone()), v.id)>
+                            {if v.parent_version_id.is_some() { "Compare with the version it was made from" } else { "Compare with another version" }}</a></p>
                     <section class="card">
                         <h2>"Definition"</h2>
                         <ActionForm action=put>
@@ -163,18 +168,23 @@ fn Confirm(release: bool) -> impl IntoView {
     let rel = ServerAction::<ReleaseVersion>::new();
     let data = Resource::new(
         move || (app_id.get(), version_id.get()),
-        |(a, v)| load_version(a, v),
+        move |(a, v)| async move {
+            let loaded = load_version(a.clone(), v.clone()).await?;
+            let compared = load_confirmation_diff(a, v, release).await?;
+            Ok::<_, crate::error::AppError>((loaded, compared))
+        },
     );
     view! {
         <Notice message=form_error(move || promote.value().get())/>
         <Notice message=form_error(move || rel.value().get())/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let (page, v) = match data.await {
+                let ((page, v), compared) = match data.await {
                     Ok(d) => d,
                     Err(e) => return view! { <ErrorPage error=e/> }.into_any(),
                 };
                 let row = row_of(&page, &v);
+                let compared_app = page.app.id.clone();
                 let action = if release { VersionAction::Release } else { VersionAction::Promote };
                 let refused = reason(action, &row, &page.access, &page.envs, page.version_count);
                 let back = format!("/build/{}?env={}", page.app.id, v.environment);
@@ -197,6 +207,8 @@ fn Confirm(release: bool) -> impl IntoView {
                                 <ActionButton label="Release" refused=refused class="primary"/>
                             </ActionForm>
                             <p><a href=back>"Cancel"</a></p>
+                            <ComparedSection app_id=compared_app compared against="the released version".into()
+                                nothing="Nothing to compare with: no other version is released.".into()/>
                         </section>
                     }.into_any()
                 } else {
@@ -215,6 +227,8 @@ fn Confirm(release: bool) -> impl IntoView {
                                 <ActionButton label="Promote" refused=refused class="primary"/>
                             </ActionForm>
                             <p><a href=back>"Cancel"</a></p>
+                            <ComparedSection app_id=compared_app compared against=format!("the newest version in {to}")
+                                nothing=format!("Nothing to compare with: {to} holds no other version.")/>
                         </section>
                     }.into_any()
                 }

@@ -153,7 +153,11 @@ async fn diff_versions(
     State(s): State<AppState>,
     Path((app_id, a, b)): Path<(String, String, String)>,
 ) -> ApiResult<Json<Diff>> {
-    Ok(Json(versions::diff(&s.db, &c.user, &app_id, &a, &b).await?))
+    Ok(Json(
+        versions::compare(&s.db, &c.user, &app_id, &a, &b)
+            .await?
+            .diff,
+    ))
 }
 
 #[utoipa::path(patch, path = "/apps/{app_id}/versions/{id}", tag = "versions", params(("app_id" = String, Path, description = "The app's id"), ("id" = String, Path, description = "The version's id")), request_body = VersionChangeInput,

@@ -5,7 +5,10 @@ use crate::http_lifecycle::new_app;
 use crate::support::*;
 use serde_json::{json, Value};
 
-both_backends!(b2_diff_of_two_versions_and_who_may_read_it);
+both_backends!(
+    b2_diff_of_two_versions_and_who_may_read_it,
+    b2_the_diff_page_and_the_confirmations_show_the_changes
+);
 
 async fn b2_diff_of_two_versions_and_who_may_read_it(b: Backend) {
     let app = spawn_app(b).await;
@@ -116,4 +119,100 @@ async fn b2_diff_of_two_versions_and_who_may_read_it(b: Backend) {
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     assert_eq!(app.get(&eve, &url(&v1, &v1)).await.status(), 200);
     assert_error(app.get(&eve, &url(&v1, &v2)).await, 403, "forbidden", None).await;
+}
+
+/// The diff page renders the changes on the first response (JavaScript
+/// off), and the release confirmation compares with the released version,
+/// the promote confirmation with what the next environment holds.
+async fn b2_the_diff_page_and_the_confirmations_show_the_changes(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin().await;
+    let (app_id, v1) = new_app(&app, &admin, "Orders").await;
+    let step = |vid: String, what: &'static str, body: Value| {
+        let (app, admin, app_id) = (&app, &admin, &app_id);
+        async move {
+            let r = app
+                .post(
+                    admin,
+                    &format!("/api/v1/apps/{app_id}/versions/{vid}/{what}"),
+                    body,
+                )
+                .await;
+            assert_eq!(r.status(), 200, "{what}: {}", r.text().await.unwrap());
+        }
+    };
+    let page = |path: String| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let r = app.page(admin, &path).await;
+            assert_eq!(r.status(), 200, "{path}");
+            r.text().await.unwrap()
+        }
+    };
+    let r = app
+        .post(
+            &admin,
+            &format!("/api/v1/apps/{app_id}/versions"),
+            json!({"name": "v2", "from_version_id": v1}),
+        )
+        .await;
+    let v2 = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .put(
+            &admin,
+            &format!("/api/v1/apps/{app_id}/versions/{v2}/definition"),
+            json!({"definition": {"pages": [{"name": "home", "title": "<b>Stock</b>", "components": []}], "queries": []}, "revision": 1}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+
+    let html = page(format!("/build/{app_id}/diff?a={v1}&b={v2}")).await;
+    assert!(html.contains(r#"data-path="pages.home.title""#), "{html}");
+    assert!(html.contains(r#"data-kind="changed""#));
+    assert!(
+        html.contains("&lt;b&gt;Stock&lt;/b&gt;"),
+        "the new title, escaped"
+    );
+    assert!(!html.contains("<b>Stock</b>"));
+    let same = page(format!("/build/{app_id}/diff?a={v2}&b={v2}")).await;
+    assert!(same.contains("No differences."));
+
+    // v1 released; v2 promoted to production: its release confirmation
+    // compares it with v1, the released version.
+    for vid in [v1.clone(), v2.clone()] {
+        step(vid.clone(), "save", json!({})).await;
+        if vid == v2 {
+            // Staging holds nothing (v1 went on to production).
+            let html = page(format!("/build/{app_id}/versions/{v2}/promote")).await;
+            assert!(
+                html.contains("Nothing to compare with: staging holds no other version."),
+                "{html}"
+            );
+        }
+        step(vid.clone(), "promote", json!({"from": "development"})).await;
+        if vid == v2 {
+            // In staging, its promote compares with v1, which production holds.
+            let html = page(format!("/build/{app_id}/versions/{v2}/promote")).await;
+            assert!(
+                html.contains("Changes against v1 (the newest version in production)"),
+                "{html}"
+            );
+            assert!(html.contains(r#"data-path="pages.home.title""#));
+        }
+        step(vid.clone(), "promote", json!({"from": "staging"})).await;
+        if vid == v1 {
+            let html = page(format!("/build/{app_id}/versions/{v1}/release")).await;
+            assert!(html.contains("no other version is released"), "{html}");
+            step(vid.clone(), "release", json!({})).await;
+        }
+    }
+    let html = page(format!("/build/{app_id}/versions/{v2}/release")).await;
+    assert!(
+        html.contains("Changes against v1 (the released version)"),
+        "{html}"
+    );
+    assert!(html.contains(r#"data-path="pages.home.title""#));
 }
