@@ -66,6 +66,13 @@ pub async fn load_version(
     crate::backend::versions::version_page(&db, &user, &app_id, &version_id).await
 }
 
+/// B4: the app page's release history.
+#[server(endpoint = "load_releases")]
+pub async fn load_releases(app_id: String) -> Result<Vec<crate::domain::app::Release>, AppError> {
+    let (db, user) = super::context::user().await?;
+    crate::backend::versions::releases(&db, &user, &app_id).await
+}
+
 /// B2: the diff page.
 #[server(endpoint = "load_diff")]
 pub async fn load_diff(

@@ -184,9 +184,7 @@ async fn listed(db: &Db, found: &Found, environment: Option<&str>) -> AppResult<
         None => found.access.listable().map(str::to_string).collect(),
     };
     if listing.is_empty() {
-        return Err(AppError::forbidden(
-            "You may open only the released app, not its versions",
-        ));
+        return Err(lists_no_version());
     }
     // V9 decided by the one rule, applied in SQL: the environments whose
     // versions these listings show.
@@ -206,6 +204,43 @@ async fn listed(db: &Db, found: &Found, environment: Option<&str>) -> AppResult<
         q = q.bind(*e);
     }
     q.fetch_all(&db.pool).await?.iter().map(view).collect()
+}
+
+/// For a caller whose access lists no version of the app (P4: `released`
+/// only): its versions, and what is made of them, are not theirs to see.
+fn lists_no_version() -> AppError {
+    AppError::forbidden("You may open only the released app, not its versions")
+}
+
+/// B4: the app's releases, newest first, for a caller who may list its
+/// versions somewhere.
+pub async fn releases(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+) -> AppResult<Vec<crate::domain::app::Release>> {
+    let found = apps::find(db, user, app_id).await?;
+    if found.access.listable().next().is_none() {
+        return Err(lists_no_version());
+    }
+    let rows = sqlx::query(
+        "SELECT version_id, version_name, released_by, released_at, note, previous_version_id \
+         FROM releases WHERE app_id = $1 ORDER BY n DESC",
+    )
+    .bind(&found.app.id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| crate::domain::app::Release {
+            version_id: r.get("version_id"),
+            version_name: r.get("version_name"),
+            released_by: r.get("released_by"),
+            released_at: r.get("released_at"),
+            note: r.get("note"),
+            previous_version_id: r.get("previous_version_id"),
+        })
+        .collect())
 }
 
 /// One version with its definition, for a caller who may list it somewhere.
@@ -726,12 +761,13 @@ pub async fn release(
             previous_version_id: previous,
         });
     }
+    let now = clock::now();
     let n = sqlx::query(
         "UPDATE apps SET released_version_id = $1, released_at = $2 WHERE id = $3 AND EXISTS \
          (SELECT 1 FROM versions WHERE id = $1 AND app_id = $3 AND environment = $4)",
     )
     .bind(version_id)
-    .bind(clock::now())
+    .bind(&now)
     .bind(app_id)
     .bind(&target)
     .execute(&mut *tx)
@@ -740,6 +776,23 @@ pub async fn release(
     if n != 1 {
         return Err(AppError::conflict("Versions are released from production"));
     }
+    // B4: numbered under the app's lock (`lock_app`), so the history's
+    // order is the order the releases happened in.
+    sqlx::query(
+        "INSERT INTO releases (app_id, n, version_id, version_name, released_by_id, released_by, \
+         released_at, note, previous_version_id) \
+         SELECT $1, COALESCE(MAX(n), 0) + 1, $2, $3, $4, $5, $6, $7, $8 FROM releases WHERE app_id = $1",
+    )
+    .bind(app_id)
+    .bind(version_id)
+    .bind(&l.version.name)
+    .bind(&user.id)
+    .bind(&user.email)
+    .bind(&now)
+    .bind(&note)
+    .bind(&previous)
+    .execute(&mut *tx)
+    .await?;
     audit::record(&mut tx, user.into(), "version.release", &format!("version:{version_id}"), Some(app_id),
         json!({ "name": l.version.name, "previous_version_id": previous, "version_id": version_id, "note": note })).await?;
     tx.commit().await?;

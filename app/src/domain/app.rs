@@ -57,6 +57,19 @@ pub struct VersionView {
     pub definition: Option<serde_json::Value>,
 }
 
+/// One release of an app (B4), as `GET /apps/{app_id}/releases` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Release {
+    pub version_id: String,
+    pub version_name: String,
+    /// The releaser's email.
+    pub released_by: String,
+    pub released_at: String,
+    pub note: String,
+    pub previous_version_id: Option<String>,
+}
+
 /// One app on the dashboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DashboardApp {

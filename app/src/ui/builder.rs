@@ -124,6 +124,60 @@ fn AppBuilder() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <ReleaseHistory app_id=Signal::derive(move || params.read().get("app_id").unwrap_or_default())/>
+    }
+}
+
+/// B4: every release, newest first; an older one can be released again
+/// (a rollback, V7) through the release confirmation and its diff.
+#[component]
+fn ReleaseHistory(app_id: Signal<String>) -> impl IntoView {
+    let releases = Resource::new(move || app_id.get(), crate::api::apps::load_releases);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                // Without access to the versions there is no history to show.
+                let Ok(list) = releases.await else {
+                    return ().into_any();
+                };
+                let app = app_id.get_untracked();
+                let current = list.first().map(|r| r.version_id.clone());
+                view! {
+                    <section class="card releases" data-testid="releases">
+                        <h2>"Releases"</h2>
+                        {if list.is_empty() {
+                            view! { <p class="muted">"Never released."</p> }.into_any()
+                        } else {
+                            view! {
+                                <table class="apps">
+                                    <thead><tr><th>"Version"</th><th>"Released by"</th><th>"When"</th><th>"Note"</th><th></th></tr></thead>
+                                    <tbody>
+                                        {list.into_iter().map(|r| {
+                                            let live = Some(&r.version_id) == current.as_ref();
+                                            let href = format!("/build/{app}/versions/{}/release", r.version_id);
+                                            view! {
+                                                <tr data-version=r.version_name.clone()>
+                                                    <td>{r.version_name.clone()}</td>
+                                                    <td>{r.released_by.clone()}</td>
+                                                    <td><small>{r.released_at.clone()}</small></td>
+                                                    <td>{r.note.clone()}</td>
+                                                    <td>{if live {
+                                                        view! { <span class="released-marker">"released"</span> }.into_any()
+                                                    } else {
+                                                        view! { <a class="button" href=href>"Roll back to this"</a> }.into_any()
+                                                    }}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }}
+                    </section>
+                }
+                .into_any()
+            })}
+        </Suspense>
     }
 }
 

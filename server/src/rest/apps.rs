@@ -4,7 +4,7 @@ use super::{ApiResult, Body, Caller};
 use crate::state::AppState;
 use app::backend::{apps, versions};
 use app::domain::app::{
-    AppChangeInput, AppView, DefinitionInput, NewAppInput, NewVersionInput, PromoteInput,
+    AppChangeInput, AppView, DefinitionInput, NewAppInput, NewVersionInput, PromoteInput, Release,
     ReleaseInput, VersionChangeInput, VersionView,
 };
 use app::domain::diff::Diff;
@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_versions, create_version))
         .routes(routes!(get_version, update_version, delete_version))
         .routes(routes!(diff_versions))
+        .routes(routes!(list_releases))
         .routes(routes!(put_definition))
         .routes(routes!(save))
         .routes(routes!(promote))
@@ -158,6 +159,16 @@ async fn diff_versions(
             .await?
             .diff,
     ))
+}
+
+#[utoipa::path(get, path = "/apps/{app_id}/releases", tag = "versions", params(("app_id" = String, Path, description = "The app's id")),
+    responses((status = 200, body = Vec<Release>, description = "Every release of the app, newest first (B4)"), Unauthenticated, NotFound, Forbidden))]
+async fn list_releases(
+    c: Caller,
+    State(s): State<AppState>,
+    Path(app_id): Path<String>,
+) -> ApiResult<Json<Vec<Release>>> {
+    Ok(Json(versions::releases(&s.db, &c.user, &app_id).await?))
 }
 
 #[utoipa::path(patch, path = "/apps/{app_id}/versions/{id}", tag = "versions", params(("app_id" = String, Path, description = "The app's id"), ("id" = String, Path, description = "The version's id")), request_body = VersionChangeInput,

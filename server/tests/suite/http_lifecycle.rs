@@ -899,6 +899,22 @@ async fn v6_l1_simultaneous_releases_end_at_one_of_them(b: Backend) {
                 pair[1]["details"]["version_id"]
             );
         }
+        // B4: the release history holds the same chain, entry for entry,
+        // numbered without a gap or a clash under the race.
+        let history: Vec<Value> = app
+            .get(&admin, &format!("/api/v1/apps/{app_id}/releases"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(history.len(), entries.len());
+        for (h, e) in history.iter().zip(entries) {
+            assert_eq!(h["version_id"], e["details"]["version_id"]);
+            assert_eq!(
+                h["previous_version_id"],
+                e["details"]["previous_version_id"]
+            );
+        }
     }
 }
 

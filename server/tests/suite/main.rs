@@ -24,6 +24,7 @@ mod http_instances;
 mod http_lifecycle;
 mod http_openapi;
 mod http_races;
+mod http_releases;
 mod http_runtime;
 mod http_setup_and_sessions;
 mod http_tokens;
