@@ -96,6 +96,25 @@ test('V2-V7 create, save, promote, release, new version, release, roll back', as
   await release(page, testInfo, 'v1', `Release v1 of ${appName} to end users, replacing v2?`);
   await expect(row(page, 'v2').locator('.released-marker')).toHaveCount(0);
 
+  // B4: the release history, newest first; older releases can be rolled
+  // back to, the live one cannot.
+  const history = page.locator('[data-testid=releases] tbody tr');
+  await expect(history).toHaveCount(3);
+  await expect(history.nth(0)).toContainText('v1');
+  await expect(history.nth(0).getByRole('link', { name: 'Roll back to this' })).toHaveCount(0);
+  await expect(history.nth(1)).toContainText('v2');
+  await expect(history.nth(1).getByRole('link', { name: 'Roll back to this' })).toBeVisible();
+  await settled(page, testInfo);
+
+  // B2: v2 was made from v1 and not changed: the diff page says so.
+  await page.goto(`${appUrl}/diff`);
+  await settled(page, testInfo);
+  await page.locator('select[name=a]').selectOption({ label: 'v1 (production)' });
+  await page.locator('select[name=b]').selectOption({ label: 'v2 (production)' });
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await expect(page.getByRole('heading', { name: 'From v1 to v2' })).toBeVisible();
+  await expect(page.getByTestId('diff-empty')).toHaveText('No differences.');
+
   // The dashboard shows what is released.
   await page.goto('/');
   const app = page.locator('table.apps tr', { hasText: appName });

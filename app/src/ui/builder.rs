@@ -149,14 +149,14 @@ fn ReleaseHistory(app_id: Signal<String>) -> impl IntoView {
                             view! { <p class="muted">"Never released."</p> }.into_any()
                         } else {
                             view! {
-                                <table class="apps">
+                                <table class="release-history">
                                     <thead><tr><th>"Version"</th><th>"Released by"</th><th>"When"</th><th>"Note"</th><th></th></tr></thead>
                                     <tbody>
                                         {list.into_iter().map(|r| {
                                             let live = Some(&r.version_id) == current.as_ref();
                                             let href = format!("/build/{app}/versions/{}/release", r.version_id);
                                             view! {
-                                                <tr data-version=r.version_name.clone()>
+                                                <tr data-release=r.version_name.clone()>
                                                     <td>{r.version_name.clone()}</td>
                                                     <td>{r.released_by.clone()}</td>
                                                     <td><small>{r.released_at.clone()}</small></td>
