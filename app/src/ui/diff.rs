@@ -100,24 +100,25 @@ fn DiffDetail() -> impl IntoView {
     let query = use_query_map();
     let app_id = move || params.read().get("app_id").unwrap_or_default();
     let pick = move |k: &str| query.read().get(k).unwrap_or_default();
-    let data = Resource::new(
+    // One server function per resource: a second call after an `.await`
+    // in the same fetcher can run once the request's context is gone.
+    let page = Resource::new(app_id, |app| load_app_page(app, String::new()));
+    let compared = Resource::new(
         move || (app_id(), pick("a"), pick("b")),
         |(app, a, b)| async move {
-            let page = load_app_page(app.clone(), String::new()).await?;
-            let compared = if a.is_empty() || b.is_empty() {
-                None
+            if a.is_empty() || b.is_empty() {
+                Ok(None)
             } else {
-                Some(load_diff(app, a, b).await?)
-            };
-            Ok::<_, crate::error::AppError>((page, compared))
+                load_diff(app, a, b).await.map(Some)
+            }
         },
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let (page, compared) = match data.await {
-                    Ok(d) => d,
-                    Err(e) => return view! { <ErrorPage error=e/> }.into_any(),
+                let (page, compared) = match (page.await, compared.await) {
+                    (Ok(p), Ok(c)) => (p, c),
+                    (Err(e), _) | (_, Err(e)) => return view! { <ErrorPage error=e/> }.into_any(),
                 };
                 let (a, b) = (pick("a"), pick("b"));
                 let options = move |chosen: String| page.versions.iter().map(|r| {

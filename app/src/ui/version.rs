@@ -168,20 +168,20 @@ fn Confirm(release: bool) -> impl IntoView {
     let rel = ServerAction::<ReleaseVersion>::new();
     let data = Resource::new(
         move || (app_id.get(), version_id.get()),
-        move |(a, v)| async move {
-            let loaded = load_version(a.clone(), v.clone()).await?;
-            let compared = load_confirmation_diff(a, v, release).await?;
-            Ok::<_, crate::error::AppError>((loaded, compared))
-        },
+        |(a, v)| load_version(a, v),
+    );
+    let compared = Resource::new(
+        move || (app_id.get(), version_id.get()),
+        move |(a, v)| load_confirmation_diff(a, v, release),
     );
     view! {
         <Notice message=form_error(move || promote.value().get())/>
         <Notice message=form_error(move || rel.value().get())/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let ((page, v), compared) = match data.await {
-                    Ok(d) => d,
-                    Err(e) => return view! { <ErrorPage error=e/> }.into_any(),
+                let ((page, v), compared) = match (data.await, compared.await) {
+                    (Ok(d), Ok(c)) => (d, c),
+                    (Err(e), _) | (_, Err(e)) => return view! { <ErrorPage error=e/> }.into_any(),
                 };
                 let row = row_of(&page, &v);
                 let compared_app = page.app.id.clone();
