@@ -17,6 +17,18 @@ pub enum ChangeKind {
     Moved,
 }
 
+impl ChangeKind {
+    /// As the API spells it (the serde names above).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Removed => "removed",
+            ChangeKind::Changed => "changed",
+            ChangeKind::Moved => "moved",
+        }
+    }
+}
+
 /// One difference. `path` names the thing (`pages.home.components.grid`,
 /// `queries.orders.sql`); `before` is absent for an addition, `after` for a
 /// removal; a move gives the page and position on both sides.

@@ -3,7 +3,7 @@
 use super::components::ErrorPage;
 use super::shell::{Gate, Need};
 use crate::api::apps::{load_app_page, load_diff};
-use crate::domain::diff::{Change, ChangeKind, Compared, Diff};
+use crate::domain::diff::{Change, Compared, Diff};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -11,15 +11,6 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 fn shown(v: &Option<serde_json::Value>) -> Option<String> {
     v.as_ref()
         .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
-}
-
-fn label(kind: ChangeKind) -> &'static str {
-    match kind {
-        ChangeKind::Added => "added",
-        ChangeKind::Removed => "removed",
-        ChangeKind::Changed => "changed",
-        ChangeKind::Moved => "moved",
-    }
 }
 
 /// The changes, grouped by what they are about (a page, a query).
@@ -43,7 +34,7 @@ pub fn DiffList(diff: Diff) -> impl IntoView {
                 <section class="diff-group">
                     <h3>{group}</h3>
                     {changes.into_iter().map(|c| {
-                        let kind = label(c.kind);
+                        let kind = c.kind.as_str();
                         view! {
                             <div class=format!("diff-change diff-{kind}") data-path=c.path.clone() data-kind=kind>
                                 <span class="path">{c.path.clone()}</span> " " <strong>{kind}</strong>

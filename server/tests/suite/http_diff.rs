@@ -1,7 +1,7 @@
 //! B2 through the HTTP API, on both databases: the diff of two versions
 //! of one app, and who may read it (V9: both versions must be listable).
 use crate::both_backends;
-use crate::http_lifecycle::new_app;
+use crate::http_lifecycle::{act, new_app, version_from};
 use crate::support::*;
 use serde_json::{json, Value};
 
@@ -39,17 +39,7 @@ async fn b2_diff_of_two_versions_and_who_may_read_it(b: Backend) {
         }
     };
     put(v1.clone(), doc("SELECT 1", "Orders"), 1).await;
-    let r = app
-        .post(
-            &admin,
-            &format!("/api/v1/apps/{app_id}/versions"),
-            json!({"name": "v2", "from_version_id": v1}),
-        )
-        .await;
-    let v2 = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let v2 = version_from(&app, &admin, &app_id, &v1, "v2").await;
     put(v2.clone(), doc("SELECT 2", "All orders"), 1).await;
 
     let url = |a: &str, b: &str| format!("/api/v1/apps/{app_id}/versions/{a}/diff/{b}");
@@ -131,13 +121,7 @@ async fn b2_the_diff_page_and_the_confirmations_show_the_changes(b: Backend) {
     let step = |vid: String, what: &'static str, body: Value| {
         let (app, admin, app_id) = (&app, &admin, &app_id);
         async move {
-            let r = app
-                .post(
-                    admin,
-                    &format!("/api/v1/apps/{app_id}/versions/{vid}/{what}"),
-                    body,
-                )
-                .await;
+            let r = act(app, admin, app_id, &vid, what, body).await;
             assert_eq!(r.status(), 200, "{what}: {}", r.text().await.unwrap());
         }
     };
@@ -149,17 +133,7 @@ async fn b2_the_diff_page_and_the_confirmations_show_the_changes(b: Backend) {
             r.text().await.unwrap()
         }
     };
-    let r = app
-        .post(
-            &admin,
-            &format!("/api/v1/apps/{app_id}/versions"),
-            json!({"name": "v2", "from_version_id": v1}),
-        )
-        .await;
-    let v2 = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let v2 = version_from(&app, &admin, &app_id, &v1, "v2").await;
     let r = app
         .put(
             &admin,

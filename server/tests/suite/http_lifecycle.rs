@@ -27,7 +27,7 @@ pub async fn new_app(app: &TestApp, c: &reqwest::Client, name: &str) -> (String,
     )
 }
 
-async fn act(
+pub async fn act(
     app: &TestApp,
     c: &reqwest::Client,
     app_id: &str,
@@ -44,7 +44,7 @@ async fn act(
 }
 
 /// Creates a version from `from` and returns its id.
-async fn version_from(
+pub async fn version_from(
     app: &TestApp,
     c: &reqwest::Client,
     app_id: &str,

@@ -1,7 +1,7 @@
 //! B4 through the HTTP API and the pages, on both databases: the release
 //! history, its notes, and a rollback as one more release.
 use crate::both_backends;
-use crate::http_lifecycle::new_app;
+use crate::http_lifecycle::{self, new_app};
 use crate::support::*;
 use serde_json::{json, Value};
 
@@ -14,13 +14,7 @@ async fn b4_three_releases_then_a_rollback_to_the_first(b: Backend) {
     let act = |vid: String, what: &'static str, body: Value| {
         let (app, admin, app_id) = (&app, &admin, &app_id);
         async move {
-            let r = app
-                .post(
-                    admin,
-                    &format!("/api/v1/apps/{app_id}/versions/{vid}/{what}"),
-                    body,
-                )
-                .await;
+            let r = http_lifecycle::act(app, admin, app_id, &vid, what, body).await;
             let status = r.status();
             let text = r.text().await.unwrap();
             assert_eq!(status, 200, "{what}: {text}");
@@ -30,19 +24,7 @@ async fn b4_three_releases_then_a_rollback_to_the_first(b: Backend) {
     // Three versions, each a page with its own heading, each in production.
     let mut ids = vec![v1.clone()];
     for name in ["v2", "v3"] {
-        let r = app
-            .post(
-                &admin,
-                &format!("/api/v1/apps/{app_id}/versions"),
-                json!({"name": name, "from_version_id": v1}),
-            )
-            .await;
-        ids.push(
-            r.json::<Value>().await.unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .into(),
-        );
+        ids.push(http_lifecycle::version_from(&app, &admin, &app_id, &v1, name).await);
     }
     for (i, vid) in ids.iter().enumerate() {
         let doc = json!({"pages": [{"name": "home", "title": "", "components": [
