@@ -32,7 +32,12 @@ VID=$(jq -r .first_version.id <<<"$APP")
 api -X PUT -d '{"definition":{"pages":[{"name":"home","title":"Orders","components":[{"id":"grid","type":"table","query":"orders"}]}],"queries":[{"name":"orders","data_source":"Bench DB","run_on_load":true,"sql":"SELECT id, customer, item, qty FROM orders ORDER BY id"}]},"revision":1}' \
   "$BASE/api/v1/apps/$APP_ID/versions/$VID/definition" >/dev/null
 # Released, the page runs it with production's options: the same file.
-api -X PUT -d '{"options":{"file":"bench.db"}}' "$BASE/api/v1/data-sources/$(api "$BASE/api/v1/data-sources" | jq -r '.[0].id')/environments/production" >/dev/null
+# Staging reads it too (the pre-flight, B3, refuses a promote to an
+# environment where the data source has no options).
+DS_ID=$(api "$BASE/api/v1/data-sources" | jq -r '.[0].id')
+for env in staging production; do
+  api -X PUT -d '{"options":{"file":"bench.db"}}' "$BASE/api/v1/data-sources/$DS_ID/environments/$env" >/dev/null
+done
 api -d '{}' "$BASE/api/v1/apps/$APP_ID/versions/$VID/save" >/dev/null
 api -d '{"from":"development"}' "$BASE/api/v1/apps/$APP_ID/versions/$VID/promote" >/dev/null
 api -d '{"from":"staging"}' "$BASE/api/v1/apps/$APP_ID/versions/$VID/promote" >/dev/null

@@ -85,14 +85,14 @@ pub async fn load_diff(
 }
 
 /// B2 on a promote or release confirmation: against what the target holds.
-#[server(endpoint = "load_confirmation_diff")]
-pub async fn load_confirmation_diff(
+#[server(endpoint = "load_confirmation")]
+pub async fn load_confirmation(
     app_id: String,
     version_id: String,
     release: bool,
-) -> Result<Option<crate::domain::diff::Compared>, AppError> {
+) -> Result<crate::domain::app::Confirmation, AppError> {
     let (db, user) = super::context::user().await?;
-    crate::backend::versions::compare_with_target(&db, &user, &app_id, &version_id, release).await
+    crate::backend::versions::confirmation(&db, &user, &app_id, &version_id, release).await
 }
 
 #[server(endpoint = "create_version")]
@@ -161,10 +161,12 @@ pub async fn promote_version(
     app_id: String,
     version_id: String,
     from: String,
+    override_preflight: Option<String>,
 ) -> Result<VersionView, AppError> {
     let (db, user) = super::context::user().await?;
     let input = Input::typed(PromoteInput {
         from: Some(from.clone()),
+        override_preflight: override_preflight.map(|_| true),
     });
     let (v, followable) =
         crate::backend::versions::promote(&db, &user, &app_id, &version_id, input).await?;
@@ -179,9 +181,13 @@ pub async fn release_version(
     app_id: String,
     version_id: String,
     note: Option<String>,
+    override_preflight: Option<String>,
 ) -> Result<(), AppError> {
     let (db, user) = super::context::user().await?;
-    let input = Input::typed(ReleaseInput { note });
+    let input = Input::typed(ReleaseInput {
+        note,
+        override_preflight: override_preflight.map(|_| true),
+    });
     crate::backend::versions::release(&db, &user, &app_id, &version_id, input).await?;
     super::context::redirect(&format!("/build/{app_id}?env=production"));
     Ok(())

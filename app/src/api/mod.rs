@@ -6,6 +6,7 @@ pub mod constants;
 pub mod data_sources;
 pub mod environments;
 pub mod groups;
+pub mod requests;
 pub mod runtime;
 pub mod tokens;
 pub mod users;

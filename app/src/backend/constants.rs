@@ -28,7 +28,7 @@ fn context(id: &str, environment: &str) -> String {
     format!("constant:{id}:{environment}")
 }
 
-fn stored_kind(raw: &str) -> AppResult<ConstantType> {
+pub(super) fn stored_kind(raw: &str) -> AppResult<ConstantType> {
     ConstantType::parse(raw).ok_or_else(|| {
         tracing::error!(kind = raw, "unknown constant type in constants");
         AppError::internal()

@@ -61,6 +61,14 @@ fn read_options(db: &Db, id: &str, kind: DataSourceKind, r: &AnyRow) -> AppResul
     Ok(StoredOptions { options, secrets })
 }
 
+/// The options of a row holding `id`, `kind`, `environment`, `options` and
+/// `secrets`, for a data source configured in that environment.
+pub(super) fn stored_options(db: &Db, r: &AnyRow) -> AppResult<StoredOptions> {
+    let id: String = r.get("id");
+    let kind = stored_kind(&r.get::<String, _>("kind"))?;
+    read_options(db, &id, kind, r)
+}
+
 const SELECT_VIEWS: &str = "SELECT d.id, d.name, d.kind, o.environment, o.options, o.secrets \
      FROM data_sources d LEFT JOIN data_source_options o ON o.data_source_id = d.id";
 

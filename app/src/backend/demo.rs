@@ -158,6 +158,7 @@ pub async fn create(db: &Db, admin: &User) -> AppResult<String> {
     let step = |from: &str| {
         Input::typed(PromoteInput {
             from: Some(from.to_string()),
+            override_preflight: None,
         })
     };
     // v1: released in production.
@@ -182,6 +183,7 @@ pub async fn create(db: &Db, admin: &User) -> AppResult<String> {
         &first.id,
         Input::typed(ReleaseInput {
             note: Some("The demo's first release".into()),
+            override_preflight: None,
         }),
     )
     .await?;

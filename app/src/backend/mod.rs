@@ -13,6 +13,8 @@ pub mod demo;
 pub mod environments;
 pub mod groups;
 pub mod passwords;
+mod preflight;
+pub mod requests;
 pub mod runner;
 pub mod runtime;
 pub mod secrets;

@@ -6,9 +6,10 @@ use super::apps::{self, Found};
 use super::audit;
 use super::clock;
 use super::db::{unique_violation_on, Backend, Db, Tx};
+use super::preflight;
 use crate::domain::app::{
-    DefinitionChange, DefinitionInput, NewVersion, NewVersionInput, PromoteInput, ReleaseInput,
-    VersionChange, VersionChangeInput, VersionView,
+    Confirmation, DefinitionChange, DefinitionInput, NewVersion, NewVersionInput, PromoteInput,
+    ReleaseInput, VersionChange, VersionChangeInput, VersionView,
 };
 use crate::domain::diff::Compared;
 use crate::domain::environment::EnvName;
@@ -17,6 +18,7 @@ use crate::domain::lifecycle::{
     environments_listed, next_environment, refusal, release_environment, VersionAction,
     VersionFacts, VersionStatus, DEVELOPMENT,
 };
+use crate::domain::preflight::{fix_link, override_denied, Checked, MissingKind, Preflight};
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
 use serde_json::{json, Value};
@@ -100,14 +102,14 @@ pub(super) async fn insert(tx: &mut Tx, v: &VersionView, definition: &Value) -> 
 }
 
 /// One version of an app, with how many versions the app has.
-struct Loaded {
-    found: Found,
-    version: VersionView,
+pub(super) struct Loaded {
+    pub(super) found: Found,
+    pub(super) version: VersionView,
     count: usize,
 }
 
 impl Loaded {
-    fn facts(&self) -> VersionFacts<'_> {
+    pub(super) fn facts(&self) -> VersionFacts<'_> {
         VersionFacts {
             status: self.version.status,
             environment: &self.version.environment,
@@ -116,7 +118,21 @@ impl Loaded {
         }
     }
 
-    fn check(&self, action: VersionAction) -> AppResult<()> {
+    /// B3, inside the move's transaction: 409 listing what `to` lacks,
+    /// unless overridden; then what was missing, for the audit.
+    async fn preflight(
+        &self,
+        db: &Db,
+        tx: &mut Tx,
+        to: &str,
+        overriding: bool,
+    ) -> AppResult<Option<Value>> {
+        let doc = self.version.definition.clone().unwrap_or_default();
+        let missing = preflight::missing_in(db, &mut **tx, &doc, to, true).await?;
+        preflight::enforce(missing, overriding)
+    }
+
+    pub(super) fn check(&self, action: VersionAction) -> AppResult<()> {
         match refusal(action, &self.facts(), &self.found.access, &self.found.envs) {
             Some(e) => Err(e),
             None => Ok(()),
@@ -129,8 +145,43 @@ async fn load(db: &Db, user: &User, app_id: &str, version_id: &str) -> AppResult
     load_in(db, found, version_id, false).await
 }
 
+/// The version with its definition, for a move that checks the pre-flight.
+async fn load_defined(db: &Db, user: &User, app_id: &str, version_id: &str) -> AppResult<Loaded> {
+    let found = apps::find(db, user, app_id).await?;
+    load_in(db, found, version_id, true).await
+}
+
+/// B3: whether the caller asks to override a failed pre-flight; 403 unless
+/// they may.
+pub(super) fn override_asked<T: crate::domain::input::Validate + serde::Serialize>(
+    user: &User,
+    input: &Input<T>,
+) -> AppResult<bool> {
+    if !input.is_true("override_preflight") {
+        return Ok(false);
+    }
+    match override_denied(user.role) {
+        Some(reason) => Err(AppError::forbidden(reason)),
+        None => Ok(true),
+    }
+}
+
+/// An audit entry's details, with what an override let through.
+fn with_override(mut details: Value, overridden: Option<Value>) -> Value {
+    if let Some(missing) = overridden {
+        details["override_preflight"] = json!(true);
+        details["missing"] = missing;
+    }
+    details
+}
+
 /// The version of an app already found, with its definition if asked.
-async fn load_in(db: &Db, found: Found, version_id: &str, definition: bool) -> AppResult<Loaded> {
+pub(super) async fn load_in(
+    db: &Db,
+    found: Found,
+    version_id: &str,
+    definition: bool,
+) -> AppResult<Loaded> {
     let def = if definition { ", v.definition" } else { "" };
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS}{def}, (SELECT COUNT(*) FROM versions c WHERE c.app_id = a.id) AS n \
@@ -274,6 +325,24 @@ pub async fn compare(db: &Db, user: &User, app_id: &str, a: &str, b: &str) -> Ap
     Ok(compared(&from.version, &to.version))
 }
 
+/// B3: what version `version_id` lacks in environment `to`, for a caller
+/// who may list it (V9).
+pub async fn preflight(
+    db: &Db,
+    user: &User,
+    app_id: &str,
+    version_id: &str,
+    to: Option<&str>,
+) -> AppResult<Preflight> {
+    let found = apps::find(db, user, app_id).await?;
+    let l = visible(db, found, version_id).await?;
+    let to = EnvName::existing("to", to.unwrap_or_default(), &l.found.envs)?;
+    let doc = l.version.definition.clone().unwrap_or_default();
+    let mut conn = db.pool.acquire().await?;
+    let missing = preflight::missing_in(db, &mut *conn, &doc, to.as_str(), false).await?;
+    Ok(Preflight::of(missing))
+}
+
 fn compared(from: &VersionView, to: &VersionView) -> Compared {
     let doc = |v: &VersionView| v.definition.clone().unwrap_or_default();
     Compared {
@@ -285,45 +354,89 @@ fn compared(from: &VersionView, to: &VersionView) -> Compared {
     }
 }
 
-/// B2 on the confirmation pages: what a release would change against the
-/// released version, or a promote against the newest version the next
-/// environment holds. `None` when there is nothing there to compare with
-/// (or it is this version, or the caller may not list it).
-pub async fn compare_with_target(
+/// A confirmation page's diff and pre-flight. B2: what a release would
+/// change against the released version, or a promote against the newest
+/// version the next environment holds; `None` when there is nothing there
+/// to compare with (or it is this version, or the caller may not list it).
+/// B3: what the target lacks, each with where to fix it.
+pub async fn confirmation(
     db: &Db,
     user: &User,
     app_id: &str,
     version_id: &str,
     release: bool,
-) -> AppResult<Option<Compared>> {
+) -> AppResult<Confirmation> {
     let found = apps::find(db, user, app_id).await?;
     let this = visible(db, found, version_id).await?;
-    let target: Option<String> = if release {
-        this.found.app.released_version_id.clone()
+    let target_env = if release {
+        release_environment(&this.found.envs)
     } else {
-        let Some(next) = next_environment(&this.found.envs, &this.version.environment) else {
-            return Ok(None);
-        };
-        sqlx::query(
+        next_environment(&this.found.envs, &this.version.environment)
+    }
+    .map(|e| e.name.clone());
+    let preflight = match &target_env {
+        Some(env) => Some(checked(db, user, &this.version, env).await?),
+        None => None,
+    };
+    let target: Option<String> = match (&target_env, release) {
+        (_, true) => this.found.app.released_version_id.clone(),
+        (None, false) => None,
+        (Some(next), false) => sqlx::query(
             "SELECT id FROM versions WHERE app_id = $1 AND environment = $2 AND id <> $3 \
              ORDER BY created_at DESC, id LIMIT 1",
         )
         .bind(&this.found.app.id)
-        .bind(&next.name)
+        .bind(next)
         .bind(&this.version.id)
         .fetch_optional(&db.pool)
         .await?
-        .map(|r| r.get("id"))
+        .map(|r| r.get("id")),
     };
     let Some(target) = target.filter(|t| *t != this.version.id) else {
-        return Ok(None);
+        return Ok(Confirmation {
+            compared: None,
+            preflight,
+        });
     };
     let version = this.version;
-    match visible(db, this.found, &target).await {
-        Ok(there) => Ok(Some(compared(&there.version, &version))),
-        Err(e) if e.status() == 403 => Ok(None),
-        Err(e) => Err(e),
-    }
+    let compared = match visible(db, this.found, &target).await {
+        Ok(there) => Some(compared(&there.version, &version)),
+        Err(e) if e.status() == 403 => None,
+        Err(e) => return Err(e),
+    };
+    Ok(Confirmation {
+        compared,
+        preflight,
+    })
+}
+
+/// The pre-flight of `version` in `env` as a confirmation page shows it.
+async fn checked(db: &Db, user: &User, version: &VersionView, env: &str) -> AppResult<Checked> {
+    let doc = version.definition.clone().unwrap_or_default();
+    let mut conn = db.pool.acquire().await?;
+    let missing = preflight::missing_in(db, &mut *conn, &doc, env, false).await?;
+    let ids: std::collections::HashMap<String, String> =
+        if missing.iter().any(|m| m.kind == MissingKind::DataSource) {
+            sqlx::query("SELECT id, name FROM data_sources")
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| (r.get("name"), r.get("id")))
+                .collect()
+        } else {
+            Default::default()
+        };
+    Ok(Checked {
+        environment: env.to_string(),
+        missing: missing
+            .into_iter()
+            .map(|m| {
+                let link = fix_link(&m, ids.get(&m.name).map(String::as_str));
+                (m, link)
+            })
+            .collect(),
+        override_denied: override_denied(user.role).map(str::to_string),
+    })
 }
 
 /// A version's page: the version, and the app page of the environment it
@@ -628,12 +741,36 @@ pub async fn promote(
     version_id: &str,
     input: Input<PromoteInput>,
 ) -> AppResult<(VersionView, bool)> {
-    let l = load(db, user, app_id, version_id).await?;
+    let l = load_defined(db, user, app_id, version_id).await?;
     l.found
         .require(VersionAction::Promote, &l.version.environment)?;
+    let overriding = override_asked(user, &input)?;
     let from = input.read()?.from.unwrap_or_default();
     let from = EnvName::existing("from", &from, &l.found.envs)?;
-    let from = from.as_str();
+    let mut tx = db.begin().await?;
+    let to = promote_in(db, &mut tx, user, &l, from.as_str(), overriding, None).await?;
+    tx.commit().await?;
+    let followable = l.found.access.has(&to);
+    Ok((
+        VersionView {
+            environment: to,
+            ..l.version
+        },
+        followable,
+    ))
+}
+
+/// The promote itself, in `tx`, by `user` (who may), from `from`; with the
+/// request it answers (B7), named in the audit. Answers where it went.
+pub(super) async fn promote_in(
+    db: &Db,
+    tx: &mut Tx,
+    user: &User,
+    l: &Loaded,
+    from: &str,
+    overriding: bool,
+    request: Option<&Value>,
+) -> AppResult<String> {
     if from != l.version.environment {
         return Err(AppError::conflict(format!(
             "This version is in {}, not {from}; someone promoted it meanwhile",
@@ -645,12 +782,12 @@ pub async fn promote(
         .expect("checked by the state rules")
         .name
         .clone();
-    let mut tx = db.begin().await?;
+    let overridden = l.preflight(db, tx, &to, overriding).await?;
     let n = sqlx::query("UPDATE versions SET environment = $1 WHERE id = $2 AND environment = $3 AND status = 'saved'")
         .bind(&to)
-        .bind(version_id)
+        .bind(&l.version.id)
         .bind(from)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
     if n != 1 {
@@ -658,24 +795,23 @@ pub async fn promote(
             "This version is no longer in {from}; someone promoted it meanwhile"
         )));
     }
+    let mut details = with_override(
+        json!({ "name": l.version.name, "from": from, "to": to }),
+        overridden,
+    );
+    if let Some(r) = request {
+        details["request"] = r.clone();
+    }
     audit::record(
-        &mut tx,
+        tx,
         user.into(),
         "version.promote",
-        &format!("version:{version_id}"),
-        Some(app_id),
-        json!({ "name": l.version.name, "from": from, "to": to }),
+        &format!("version:{}", l.version.id),
+        Some(&l.found.app.id),
+        details,
     )
     .await?;
-    tx.commit().await?;
-    let followable = l.found.access.has(&to);
-    Ok((
-        VersionView {
-            environment: to,
-            ..l.version
-        },
-        followable,
-    ))
+    Ok(to)
 }
 
 /// Locks the app's row until the transaction ends (PostgreSQL; SQLite's
@@ -745,22 +881,41 @@ pub async fn release(
     version_id: &str,
     input: Input<ReleaseInput>,
 ) -> AppResult<Released> {
-    let l = load(db, user, app_id, version_id).await?;
+    let l = load_defined(db, user, app_id, version_id).await?;
     l.found
         .require(VersionAction::Release, &l.version.environment)?;
+    let overriding = override_asked(user, &input)?;
     let note = input.parse()?;
     l.check(VersionAction::Release)?;
+    let mut tx = db.begin().await?;
+    let released = release_in(db, &mut tx, user, &l, &note, overriding, None).await?;
+    tx.commit().await?;
+    Ok(released)
+}
+
+/// The release itself, in `tx`, by `user` (who may); with the request it
+/// answers (B7), named in the audit.
+pub(super) async fn release_in(
+    db: &Db,
+    tx: &mut Tx,
+    user: &User,
+    l: &Loaded,
+    note: &str,
+    overriding: bool,
+    request: Option<&Value>,
+) -> AppResult<Released> {
+    let (app_id, version_id) = (l.found.app.id.as_str(), l.version.id.as_str());
     let target = release_environment(&l.found.envs)
         .map(|e| e.name.clone())
         .unwrap_or_default();
-    let mut tx = db.begin().await?;
-    let previous = lock_app(db, &mut tx, app_id).await?;
+    let previous = lock_app(db, tx, app_id).await?;
     if previous.as_deref() == Some(version_id) {
         return Ok(Released {
             released_version_id: version_id.into(),
             previous_version_id: previous,
         });
     }
+    let overridden = l.preflight(db, tx, &target, overriding).await?;
     let now = clock::now();
     let n = sqlx::query(
         "UPDATE apps SET released_version_id = $1, released_at = $2 WHERE id = $3 AND EXISTS \
@@ -770,7 +925,7 @@ pub async fn release(
     .bind(&now)
     .bind(app_id)
     .bind(&target)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     if n != 1 {
@@ -789,13 +944,26 @@ pub async fn release(
     .bind(&user.id)
     .bind(&user.email)
     .bind(&now)
-    .bind(&note)
+    .bind(note)
     .bind(&previous)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    audit::record(&mut tx, user.into(), "version.release", &format!("version:{version_id}"), Some(app_id),
-        json!({ "name": l.version.name, "previous_version_id": previous, "version_id": version_id, "note": note })).await?;
-    tx.commit().await?;
+    let mut details = with_override(
+        json!({ "name": l.version.name, "previous_version_id": previous, "version_id": version_id, "note": note }),
+        overridden,
+    );
+    if let Some(r) = request {
+        details["request"] = r.clone();
+    }
+    audit::record(
+        tx,
+        user.into(),
+        "version.release",
+        &format!("version:{version_id}"),
+        Some(app_id),
+        details,
+    )
+    .await?;
     Ok(Released {
         released_version_id: version_id.into(),
         previous_version_id: previous,

@@ -103,6 +103,15 @@ pub struct VersionRow {
     pub parent_name: Option<String>,
 }
 
+/// A promote's or release's confirmation page beyond the version itself:
+/// the diff against what the target holds now (B2) and the pre-flight
+/// there (B3; `None` when there is no target).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub compared: Option<super::diff::Compared>,
+    pub preflight: Option<super::preflight::Checked>,
+}
+
 /// Everything the app page shows for one environment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppPage {
@@ -271,6 +280,9 @@ impl Validate for DefinitionInput {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PromoteInput {
     pub from: Option<String>,
+    /// B3: an admin moves the version although the pre-flight failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_preflight: Option<bool>,
 }
 
 impl Validate for PromoteInput {
@@ -285,6 +297,9 @@ impl Validate for PromoteInput {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ReleaseInput {
     pub note: Option<String>,
+    /// B3: an admin releases although the pre-flight failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_preflight: Option<bool>,
 }
 
 impl Validate for ReleaseInput {

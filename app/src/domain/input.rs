@@ -82,6 +82,21 @@ impl<T: Validate> Input<T> {
         }
     }
 
+    /// Whether `field` was sent as `true`: a right asked for, checked before
+    /// the body is (a `true` that is not a boolean is no such request, and
+    /// the parse refuses it).
+    pub fn is_true(&self, field: &str) -> bool
+    where
+        T: serde::Serialize,
+    {
+        let yes = |v: &Value| v.get(field) == Some(&Value::Bool(true));
+        match &self.0 {
+            Raw::Typed(t) => serde_json::to_value(t).is_ok_and(|v| yes(&v)),
+            Raw::Json(v) => yes(v),
+            Raw::Unreadable(_) => false,
+        }
+    }
+
     /// The checked value; 422 naming the first field that is wrong.
     pub fn parse(self) -> AppResult<T::Valid> {
         self.read()?.validate()

@@ -1,7 +1,7 @@
 //! The document, the router and the session context every page reads.
 use super::{
     audit, auth, builder, constants, data_sources, diff, editor, explain, groups, home, not_found,
-    runtime, shell, tokens, users, version,
+    requests, runtime, shell, tokens, users, version,
 };
 use crate::api::auth::{get_visitor, Logout, Visitor};
 use crate::error::AppError;
@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/build/:app_id/versions/:version_id/edit") view={Lazy::<EditorRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id/versions/:version_id/promote") view={Lazy::<PromoteRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/build/:app_id/versions/:version_id/release") view={Lazy::<ReleaseRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/requests/:id") view={Lazy::<RequestRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </shell::Shell>
             </SessionProvider>
@@ -112,6 +113,7 @@ lazy_page! {
     PromoteRoute => version::PromotePage,
     ReleaseRoute => version::ReleasePage,
     DiffRoute => diff::DiffPage,
+    RequestRoute => requests::RequestPage,
 }
 
 /// Inside the router, so the visitor can follow navigation.

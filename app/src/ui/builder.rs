@@ -3,12 +3,14 @@
 //! settings (P11: rename, slug, public, delete), each disabled with the
 //! reason the server would refuse with (the same domain function).
 use super::components::{field_error, form_error, EnvBadge, ErrorPage, FieldMessage, Notice};
+use super::requests::RequestsSection;
 use super::shell::{Gate, Need};
 use crate::api::apps::{load_app_page, DeleteApp, DeleteVersion, SaveVersion, UpdateApp};
 use crate::domain::access::{Access, AppChange};
 use crate::domain::app::{AppPage, VersionRow};
 use crate::domain::environment::{colour_class, Environment};
 use crate::domain::lifecycle::{refusal, VersionAction, VersionFacts, VersionStatus};
+use crate::domain::request::{ask_refusal, RequestAction};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -29,6 +31,25 @@ pub fn reason(
         versions_in_app: count,
     };
     refusal(action, &facts, access, envs).map(|e| e.message)
+}
+
+/// Whether the caller may ask someone for `action` on `row` (B7): the
+/// place of a button they may not press offers the request instead.
+pub fn askable(
+    action: RequestAction,
+    row: &VersionRow,
+    access: &Access,
+    envs: &[Environment],
+    count: usize,
+) -> bool {
+    let v = &row.version;
+    let facts = VersionFacts {
+        status: v.status,
+        environment: &v.environment,
+        released: v.released,
+        versions_in_app: count,
+    };
+    ask_refusal(action, &facts, access, envs).is_none()
 }
 
 /// A submit button, disabled with its reason when refused.
@@ -124,6 +145,7 @@ fn AppBuilder() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <RequestsSection app_id=params.read_untracked().get("app_id").unwrap_or_default()/>
         <ReleaseHistory app_id=Signal::derive(move || params.read().get("app_id").unwrap_or_default())/>
     }
 }
@@ -215,6 +237,7 @@ fn AppView(
         .into_iter()
         .map(|row| {
             let r = |a| reason(a, &row, &access, &envs, version_count);
+            let ask = |a| askable(a, &row, &access, &envs, version_count);
             let (save_refused, promote_refused, release_refused, delete_refused) = (
                 r(VersionAction::Save),
                 r(VersionAction::Promote),
@@ -240,8 +263,16 @@ fn AppView(
                             <input type="hidden" name="version_id" value=id_a/>
                             <ActionButton label="Save" refused=save_refused/>
                         </ActionForm>
-                        <ActionLink label="Promote" href=format!("{base}/promote") refused=promote_refused/>
-                        <ActionLink label="Release" href=format!("{base}/release") refused=release_refused/>
+                        {if ask(RequestAction::Promote) {
+                            view! { <a class="button" href=format!("{base}/promote") data-testid="ask-promote">"Request promotion"</a> }.into_any()
+                        } else {
+                            view! { <ActionLink label="Promote" href=format!("{base}/promote") refused=promote_refused/> }.into_any()
+                        }}
+                        {if ask(RequestAction::Release) {
+                            view! { <a class="button" href=format!("{base}/release") data-testid="ask-release">"Request release"</a> }.into_any()
+                        } else {
+                            view! { <ActionLink label="Release" href=format!("{base}/release") refused=release_refused/> }.into_any()
+                        }}
                         <ActionForm action=delete attr:class="inline">
                             <input type="hidden" name="app_id" value=app_b/>
                             <input type="hidden" name="version_id" value=id_b/>

@@ -166,7 +166,7 @@ fn ConstantRow(
         "global".to_string()
     };
     view! {
-        <tr data-name=c.name.clone() data-type=c.kind.as_str()>
+        <tr id=format!("constant-{}-{}", c.kind.as_str(), c.name) data-name=c.name.clone() data-type=c.kind.as_str()>
             <td><code>{c.name.clone()}</code></td>
             <td>{shown_type}</td>
             {cells}

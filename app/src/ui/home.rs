@@ -71,6 +71,7 @@ fn Dashboard(user: User) -> impl IntoView {
     let admin = user.role == crate::domain::user::Role::Admin;
     view! {
         <h1>"Hello, " {user.name.clone()}</h1>
+        <super::requests::RequestsSection/>
         <h2>"Apps"</h2>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {

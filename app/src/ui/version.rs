@@ -1,17 +1,20 @@
 //! One version: its details, the definition (editable only as a draft in
 //! development, V3, with the revision it was based on, V10), renaming, and
 //! new versions made from it; and the promote and release confirmations.
-use super::builder::{reason, ActionButton};
+use super::builder::{askable, reason, ActionButton};
 use super::components::{field_error, form_error, EnvBadge, ErrorPage, FieldMessage, Notice};
 use super::diff::ComparedSection;
+use super::preflight::{OverrideBox, PreflightSection};
+use super::requests::AskForm;
 use super::shell::{Gate, Need};
 use crate::api::apps::{
-    load_confirmation_diff, load_version, CreateVersion, PromoteVersion, PutDefinition,
-    ReleaseVersion, UpdateVersion,
+    load_confirmation, load_version, CreateVersion, PromoteVersion, PutDefinition, ReleaseVersion,
+    UpdateVersion,
 };
 use crate::domain::app::{AppPage, VersionRow, VersionView};
 use crate::domain::environment::colour_class;
 use crate::domain::lifecycle::{next_environment, VersionAction};
+use crate::domain::request::RequestAction;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -170,23 +173,29 @@ fn Confirm(release: bool) -> impl IntoView {
         move || (app_id.get(), version_id.get()),
         |(a, v)| load_version(a, v),
     );
-    let compared = Resource::new(
+    let confirmation = Resource::new(
         move || (app_id.get(), version_id.get()),
-        move |(a, v)| load_confirmation_diff(a, v, release),
+        move |(a, v)| load_confirmation(a, v, release),
     );
     view! {
         <Notice message=form_error(move || promote.value().get())/>
         <Notice message=form_error(move || rel.value().get())/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let ((page, v), compared) = match (data.await, compared.await) {
+                let ((page, v), confirmation) = match (data.await, confirmation.await) {
                     (Ok(d), Ok(c)) => (d, c),
                     (Err(e), _) | (_, Err(e)) => return view! { <ErrorPage error=e/> }.into_any(),
                 };
                 let row = row_of(&page, &v);
                 let compared_app = page.app.id.clone();
                 let action = if release { VersionAction::Release } else { VersionAction::Promote };
-                let refused = reason(action, &row, &page.access, &page.envs, page.version_count);
+                let request_action = if release { RequestAction::Release } else { RequestAction::Promote };
+                let ask = askable(request_action, &row, &page.access, &page.envs, page.version_count)
+                    .then(|| view! { <AskForm app_id=page.app.id.clone() version_id=v.id.clone() action=request_action from=v.environment.clone()/> });
+                let refused = reason(action, &row, &page.access, &page.envs, page.version_count)
+                    .or_else(|| super::preflight::refusal(&confirmation.preflight));
+                let (compared, checked) = (confirmation.compared, confirmation.preflight);
+                let checked2 = checked.clone();
                 let back = format!("/build/{}?env={}", page.app.id, v.environment);
                 let app_id = page.app.id.clone();
                 if release {
@@ -200,12 +209,15 @@ fn Confirm(release: bool) -> impl IntoView {
                         <section class="card narrow confirm">
                             <h1>"Release"</h1>
                             <p class="question">{question}</p>
+                            <PreflightSection checked/>
                             <ActionForm action=rel>
                                 <input type="hidden" name="app_id" value=app_id/>
                                 <input type="hidden" name="version_id" value=v.id.clone()/>
                                 <label>"Note (optional)" <input type="text" name="note"/></label>
+                                <OverrideBox checked=checked2/>
                                 <ActionButton label="Release" refused=refused class="primary"/>
                             </ActionForm>
+                            {ask}
                             <p><a href=back>"Cancel"</a></p>
                             <ComparedSection app_id=compared_app compared against="the released version".into()
                                 nothing="Nothing to compare with: no other version is released.".into()/>
@@ -220,12 +232,15 @@ fn Confirm(release: bool) -> impl IntoView {
                                 "Promote " {v.name.clone()} " from " <EnvBadge name=v.environment.clone()/>
                                 " to " <EnvBadge name=to.clone()/> "?"
                             </p>
+                            <PreflightSection checked/>
                             <ActionForm action=promote>
                                 <input type="hidden" name="app_id" value=app_id/>
                                 <input type="hidden" name="version_id" value=v.id.clone()/>
                                 <input type="hidden" name="from" value=v.environment.clone()/>
+                                <OverrideBox checked=checked2/>
                                 <ActionButton label="Promote" refused=refused class="primary"/>
                             </ActionForm>
+                            {ask}
                             <p><a href=back>"Cancel"</a></p>
                             <ComparedSection app_id=compared_app compared against=format!("the newest version in {to}")
                                 nothing=format!("Nothing to compare with: {to} holds no other version.")/>

@@ -8,6 +8,7 @@ use app::domain::app::{
     ReleaseInput, VersionChangeInput, VersionView,
 };
 use app::domain::diff::Diff;
+use app::domain::preflight::Preflight;
 use app::domain::query::{QueryResult, RunInput};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -25,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_versions, create_version))
         .routes(routes!(get_version, update_version, delete_version))
         .routes(routes!(diff_versions))
+        .routes(routes!(preflight))
         .routes(routes!(list_releases))
         .routes(routes!(put_definition))
         .routes(routes!(save))
@@ -158,6 +160,22 @@ async fn diff_versions(
         versions::compare(&s.db, &c.user, &app_id, &a, &b)
             .await?
             .diff,
+    ))
+}
+
+#[utoipa::path(get, path = "/apps/{app_id}/versions/{id}/preflight", tag = "versions",
+    params(("app_id" = String, Path, description = "The app's id"), ("id" = String, Path, description = "The version's id"),
+        ("to" = String, Query, description = "The environment the version would go to")),
+    responses((status = 200, body = Preflight, description = "What the version uses that has no value in `to` (B3); `ok` when nothing"), Unauthenticated, NotFound, Forbidden, Invalid))]
+async fn preflight(
+    c: Caller,
+    State(s): State<AppState>,
+    Path((app_id, id)): Ids,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Preflight>> {
+    let to = q.get("to").map(String::as_str);
+    Ok(Json(
+        versions::preflight(&s.db, &c.user, &app_id, &id, to).await?,
     ))
 }
 

@@ -7,6 +7,7 @@ mod constants;
 mod data_sources;
 mod groups;
 pub mod openapi;
+mod requests;
 mod tokens;
 mod users;
 
@@ -35,6 +36,7 @@ fn api() -> (Router<AppState>, OpenApi) {
         .merge(users::routes())
         .merge(groups::routes())
         .merge(apps::routes())
+        .merge(requests::routes())
         .merge(tokens::routes())
         .merge(constants::routes())
         .merge(data_sources::routes())

@@ -57,7 +57,9 @@ fn demands(method: &str, path: &str) -> Demands {
     );
     let admin =
         path.starts_with("/users") || path.starts_with("/groups") || path.starts_with("/audit");
-    let app = path.starts_with("/apps/");
+    // A request (B7) is looked up through its app, and deciding it needs
+    // the right it asks for, which a viewer lacks.
+    let app = path.starts_with("/apps/") || path.starts_with("/requests/");
     let body = match method {
         "POST" | "PUT" | "PATCH" => !matches!(
             path,
@@ -119,6 +121,10 @@ struct Fixtures {
     constant_id: String,
     data_source_id: String,
     app_slug: String,
+    /// An open request (B7) for the version, written straight into the
+    /// database: asking needs a saved version, which would change what
+    /// the other routes answer.
+    request_id: String,
 }
 
 impl Fixtures {
@@ -134,6 +140,7 @@ impl Fixtures {
             "id" if path.starts_with("/tokens/") => &self.token_id,
             "id" if path.starts_with("/constants/") => &self.constant_id,
             "id" if path.starts_with("/data-sources/") => &self.data_source_id,
+            "id" if path.starts_with("/requests/") => &self.request_id,
             "name" => return "q".to_string(),
             "slug" => &self.app_slug,
             "environment" => return "development".to_string(),
@@ -251,7 +258,20 @@ async fn every_route_answers_the_first_failing_rule_in_api_order(b: Backend) {
         )
         .await;
     assert_eq!(r.status(), 200);
+    let request_id = "walk-request".to_string();
+    sqlx::query(
+        "INSERT INTO requests (id, app_id, version_id, action, from_env, message, state, requested_by, requested_at) \
+         VALUES ($1, $2, $3, 'promote', 'development', '', 'open', 'someone@example.com', '2026-12-03T00:00:00Z')",
+    )
+    .bind(&request_id)
+    .bind(created["id"].as_str().unwrap())
+    .bind(created["first_version"]["id"].as_str().unwrap())
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    app.changed_outside().await;
     let fixtures = Fixtures {
+        request_id,
         app_slug: created["slug"].as_str().unwrap().into(),
         data_source_id,
         constant_id,
