@@ -24,8 +24,22 @@ async function ok(response, status = 200) {
   return text ? JSON.parse(text) : null;
 }
 
-// As the signed-in admin: a builder in a group with edit on every app and `flags`.
+// As the signed-in admin: a builder in a group with edit on every app and
+// `flags`. The builder role group's own `promote` and `release` are off
+// while these tests run (flags are the union over groups, P3).
+async function roleFlags(page, on) {
+  await ok(await page.request.patch('/api/v1/groups/group-builder', { data: { flags: { promote: on, release: on } } }));
+}
+
+test.afterAll(async ({ playwright }, testInfo) => {
+  const api = await playwright.request.newContext({ baseURL: testInfo.project.use.baseURL });
+  await ok(await api.post('/api/v1/auth/login', { data: { email: ADMIN.email, password: ADMIN.password } }));
+  await ok(await api.patch('/api/v1/groups/group-builder', { data: { flags: { promote: true, release: true } } }));
+  await api.dispose();
+});
+
 async function builder(page, who, flags) {
+  await roleFlags(page, false);
   const user = await ok(await page.request.post('/api/v1/users',
     { data: { email: who.email, name: who.name, password: who.password, role: 'builder' } }), 201);
   const group = await ok(await page.request.post('/api/v1/groups', { data: { name: `Group of ${who.email}` } }), 201);

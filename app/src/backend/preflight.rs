@@ -1,10 +1,14 @@
 //! Promotion pre-flight (SPEC B3): reads what the target environment holds
 //! of what a version needs; the rule of what is missing is the domain's
 //! (`domain::preflight`). Inside a promote's or release's transaction it
-//! share-locks the data sources and constants it read (PostgreSQL; SQLite's
-//! write transaction already holds the database), so a value removed at the
-//! same moment is removed either before the check, which then sees it
-//! missing, or after the version moved.
+//! first share-locks the data sources and constants it is about to read
+//! (PostgreSQL; SQLite's write transaction already holds the database),
+//! then reads them in a statement of its own: changing a value locks its
+//! data source or constant for update, so a value removed at the same
+//! moment is removed either before the read, which then sees it missing,
+//! or after the version moved. (Locking in the reading statement itself
+//! would not do: read committed would wait for the removal, then answer
+//! from the snapshot taken before it.)
 use super::db::{Backend, Db};
 use super::{constants, data_sources};
 use crate::domain::constant::ConstantType;
@@ -30,19 +34,18 @@ pub(super) async fn missing_in(
     lock: bool,
 ) -> AppResult<Vec<Missing>> {
     let needs = preflight::needs(doc);
-    let share = |table: &str| match db.backend {
-        Backend::Postgres if lock => format!(" FOR SHARE OF {table}"),
-        _ => String::new(),
-    };
+    let lock = lock && db.backend == Backend::Postgres;
     let mut held = Held::default();
     let mut wanted: Vec<ConstantRef> = needs.constants.iter().cloned().collect();
     if !needs.data_sources.is_empty() {
+        if lock {
+            share_lock(conn, "data_sources", needs.data_sources.iter().map(String::as_str)).await?;
+        }
         let sql = format!(
             "SELECT d.id, d.name, d.kind, o.environment, o.options, o.secrets FROM data_sources d \
              LEFT JOIN data_source_options o ON o.data_source_id = d.id AND o.environment = $1 \
-             WHERE d.name IN ({}){}",
+             WHERE d.name IN ({})",
             marks(2, needs.data_sources.len()),
-            share("d")
         );
         let mut q = sqlx::query(&sql).bind(environment);
         for name in &needs.data_sources {
@@ -62,12 +65,14 @@ pub(super) async fn missing_in(
     names.sort_unstable();
     names.dedup();
     if !names.is_empty() {
+        if lock {
+            share_lock(conn, "constants", names.iter().copied()).await?;
+        }
         let sql = format!(
             "SELECT c.name, c.kind FROM constants c \
              LEFT JOIN constant_values v ON v.constant_id = c.id AND v.environment = $1 \
-             WHERE v.environment IS NOT NULL AND c.name IN ({}){}",
+             WHERE v.environment IS NOT NULL AND c.name IN ({})",
             marks(2, names.len()),
-            share("c")
         );
         let mut q = sqlx::query(&sql).bind(environment);
         for name in &names {
@@ -82,6 +87,25 @@ pub(super) async fn missing_in(
         }
     }
     Ok(preflight::missing(&needs, &held, environment))
+}
+
+/// Takes a share lock on the rows of `table` named `names` (PostgreSQL).
+async fn share_lock<'a>(
+    conn: &mut AnyConnection,
+    table: &str,
+    names: impl Iterator<Item = &'a str>,
+) -> AppResult<()> {
+    let names: Vec<&str> = names.collect();
+    let sql = format!(
+        "SELECT id FROM {table} WHERE name IN ({}) FOR SHARE",
+        marks(1, names.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for n in names {
+        q = q.bind(n);
+    }
+    q.fetch_all(&mut *conn).await?;
+    Ok(())
 }
 
 /// The refusal of a move that lacks values (409 with `details.missing`),

@@ -973,8 +973,14 @@ async fn r4_limits_injection_and_missing_values(b: Backend) {
             .contains("syntax error"),
         "{r}"
     );
-    // Unconfigured in an environment: 422 naming the data source and it.
-    save_and_promote(&app, &admin, &ids, "development").await;
+    // Unconfigured in an environment (reached past the pre-flight, B3, by
+    // an admin's override): 422 naming the data source and it.
+    let base = format!("/api/v1/apps/{}/versions/{}", ids.0, ids.1);
+    assert_eq!(app.post(&admin, &format!("{base}/save"), json!({})).await.status(), 200);
+    let r = app
+        .post(&admin, &format!("{base}/promote"), json!({"from": "development", "override_preflight": true}))
+        .await;
+    assert_eq!(r.status(), 200);
     let (status, r) = run(&app, &admin, &ids, "other_env", "staging", json!({})).await;
     assert_eq!(status, 422, "{r}");
     let m = r["error"]["message"].as_str().unwrap();

@@ -22,7 +22,9 @@ async fn b2_diff_of_two_versions_and_who_may_read_it(b: Backend) {
     app.post(
         &admin,
         "/api/v1/data-sources",
-        json!({"name": "DB", "kind": "sqlite"}),
+        // Configured everywhere: the pre-flight (B3) lets it through.
+        json!({"name": "DB", "kind": "sqlite", "environments": {"development": {"file": "db.db"},
+            "staging": {"file": "db.db"}, "production": {"file": "db.db"}}}),
     )
     .await;
     let put = |vid: String, d: Value, revision: i64| {

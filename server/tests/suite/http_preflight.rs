@@ -17,13 +17,23 @@ both_backends!(
 );
 
 /// A signed-in builder in a group with edit access to every app and the
-/// flags `flags` (e.g. `{"promote": true}`).
+/// flags `flags` (e.g. `{"promote": true}`). The builder role group loses
+/// its default `promote` and `release` (P3: flags are the union over a
+/// user's groups), so only `flags` grants them.
 pub(crate) async fn builder_with(
     app: &TestApp,
     admin: &reqwest::Client,
     email: &str,
     flags: Value,
 ) -> (String, reqwest::Client) {
+    let r = app
+        .patch(
+            admin,
+            "/api/v1/groups/group-builder",
+            json!({"flags": {"promote": false, "release": false}}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
     let (uid, c) = app.user(admin, email, "builder").await;
     let r = app
         .post(

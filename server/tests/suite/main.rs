@@ -8,6 +8,7 @@ mod domain_diff;
 mod domain_editor;
 mod domain_input;
 mod domain_lifecycle;
+mod domain_release_safety;
 mod domain_rules;
 mod domain_secrets;
 mod domain_user;
