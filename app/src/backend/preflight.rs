@@ -39,7 +39,12 @@ pub(super) async fn missing_in(
     let mut wanted: Vec<ConstantRef> = needs.constants.iter().cloned().collect();
     if !needs.data_sources.is_empty() {
         if lock {
-            share_lock(conn, "data_sources", needs.data_sources.iter().map(String::as_str)).await?;
+            share_lock(
+                conn,
+                "data_sources",
+                needs.data_sources.iter().map(String::as_str),
+            )
+            .await?;
         }
         let sql = format!(
             "SELECT d.id, d.name, d.kind, o.environment, o.options, o.secrets FROM data_sources d \

@@ -166,11 +166,15 @@ pub(super) fn override_asked<T: crate::domain::input::Validate + serde::Serializ
     }
 }
 
-/// An audit entry's details, with what an override let through.
-fn with_override(mut details: Value, overridden: Option<Value>) -> Value {
+/// A move's audit details, with what an override let through (B3) and the
+/// request it answers (B7).
+fn with_override(mut details: Value, overridden: Option<Value>, request: Option<&Value>) -> Value {
     if let Some(missing) = overridden {
         details["override_preflight"] = json!(true);
         details["missing"] = missing;
+    }
+    if let Some(r) = request {
+        details["request"] = r.clone();
     }
     details
 }
@@ -795,13 +799,11 @@ pub(super) async fn promote_in(
             "This version is no longer in {from}; someone promoted it meanwhile"
         )));
     }
-    let mut details = with_override(
+    let details = with_override(
         json!({ "name": l.version.name, "from": from, "to": to }),
         overridden,
+        request,
     );
-    if let Some(r) = request {
-        details["request"] = r.clone();
-    }
     audit::record(
         tx,
         user.into(),
@@ -948,13 +950,11 @@ pub(super) async fn release_in(
     .bind(&previous)
     .execute(&mut **tx)
     .await?;
-    let mut details = with_override(
+    let details = with_override(
         json!({ "name": l.version.name, "previous_version_id": previous, "version_id": version_id, "note": note }),
         overridden,
+        request,
     );
-    if let Some(r) = request {
-        details["request"] = r.clone();
-    }
     audit::record(
         tx,
         user.into(),

@@ -15,6 +15,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+/// The facts of the lifecycle rules about `row`.
+fn facts(row: &VersionRow, count: usize) -> VersionFacts<'_> {
+    let v = &row.version;
+    VersionFacts {
+        status: v.status,
+        environment: &v.environment,
+        released: v.released,
+        versions_in_app: count,
+    }
+}
+
 /// Why `action` is refused for `row`, for a disabled button's title.
 pub fn reason(
     action: VersionAction,
@@ -23,14 +34,7 @@ pub fn reason(
     envs: &[Environment],
     count: usize,
 ) -> Option<String> {
-    let v = &row.version;
-    let facts = VersionFacts {
-        status: v.status,
-        environment: &v.environment,
-        released: v.released,
-        versions_in_app: count,
-    };
-    refusal(action, &facts, access, envs).map(|e| e.message)
+    refusal(action, &facts(row, count), access, envs).map(|e| e.message)
 }
 
 /// Whether the caller may ask someone for `action` on `row` (B7): the
@@ -42,14 +46,7 @@ pub fn askable(
     envs: &[Environment],
     count: usize,
 ) -> bool {
-    let v = &row.version;
-    let facts = VersionFacts {
-        status: v.status,
-        environment: &v.environment,
-        released: v.released,
-        versions_in_app: count,
-    };
-    ask_refusal(action, &facts, access, envs).is_none()
+    ask_refusal(action, &facts(row, count), access, envs).is_none()
 }
 
 /// A submit button, disabled with its reason when refused.

@@ -976,9 +976,18 @@ async fn r4_limits_injection_and_missing_values(b: Backend) {
     // Unconfigured in an environment (reached past the pre-flight, B3, by
     // an admin's override): 422 naming the data source and it.
     let base = format!("/api/v1/apps/{}/versions/{}", ids.0, ids.1);
-    assert_eq!(app.post(&admin, &format!("{base}/save"), json!({})).await.status(), 200);
+    assert_eq!(
+        app.post(&admin, &format!("{base}/save"), json!({}))
+            .await
+            .status(),
+        200
+    );
     let r = app
-        .post(&admin, &format!("{base}/promote"), json!({"from": "development", "override_preflight": true}))
+        .post(
+            &admin,
+            &format!("{base}/promote"),
+            json!({"from": "development", "override_preflight": true}),
+        )
         .await;
     assert_eq!(r.status(), 200);
     let (status, r) = run(&app, &admin, &ids, "other_env", "staging", json!({})).await;

@@ -162,7 +162,12 @@ async fn refused(r: reqwest::Response, list: &[(&str, &str, &str)]) {
     assert_eq!(body["error"]["details"]["missing"], missing(list), "{body}");
 }
 
-async fn environment_of(app: &TestApp, c: &reqwest::Client, app_id: &str, vid: &str) -> String {
+pub(crate) async fn environment_of(
+    app: &TestApp,
+    c: &reqwest::Client,
+    app_id: &str,
+    vid: &str,
+) -> String {
     let r = app
         .get(c, &format!("/api/v1/apps/{app_id}/versions/{vid}"))
         .await;
@@ -406,16 +411,20 @@ async fn b3_each_missing_kind_blocks_promote_and_release_until_fixed(b: Backend)
     ));
 }
 
-async fn last_audit(app: &TestApp, action: &str) -> Value {
+/// The actor and details of the newest audit entry of `action`.
+pub(crate) async fn last_audit(app: &TestApp, action: &str) -> (String, Value) {
     use sqlx::Row;
-    let text: String =
-        sqlx::query("SELECT details FROM audit_log WHERE action = $1 ORDER BY id DESC LIMIT 1")
-            .bind(action)
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap()
-            .get("details");
-    serde_json::from_str(&text).unwrap()
+    let row = sqlx::query(
+        "SELECT actor, details FROM audit_log WHERE action = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(action)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    (
+        row.get("actor"),
+        serde_json::from_str(&row.get::<String, _>("details")).unwrap(),
+    )
 }
 
 async fn b3_only_an_admin_overrides_and_the_audit_keeps_the_list(b: Backend) {
@@ -499,7 +508,7 @@ async fn b3_only_an_admin_overrides_and_the_audit_keeps_the_list(b: Backend) {
         )
         .await;
         assert_eq!(r.status(), 200, "override from {from}");
-        let details = last_audit(&app, "version.promote").await;
+        let details = last_audit(&app, "version.promote").await.1;
         assert_eq!(details["override_preflight"], true);
         assert_eq!(details["missing"], missing(lacks));
     }
@@ -534,7 +543,7 @@ async fn b3_only_an_admin_overrides_and_the_audit_keeps_the_list(b: Backend) {
     )
     .await;
     assert_eq!(r.status(), 200);
-    let details = last_audit(&app, "version.release").await;
+    let details = last_audit(&app, "version.release").await.1;
     assert_eq!(
         (
             details["override_preflight"].clone(),
@@ -566,6 +575,7 @@ async fn b3_only_an_admin_overrides_and_the_audit_keeps_the_list(b: Backend) {
     }
     assert!(last_audit(&app, "version.promote")
         .await
+        .1
         .get("override_preflight")
         .is_none());
 }

@@ -5,7 +5,7 @@
 //! simultaneous decisions and requests, repeated.
 use crate::both_backends;
 use crate::http_lifecycle::{act, new_app, version_from};
-use crate::http_preflight::builder_with;
+use crate::http_preflight::{builder_with, environment_of, last_audit};
 use crate::support::*;
 use serde_json::{json, Value};
 
@@ -44,35 +44,10 @@ async fn decide(
         .await
 }
 
-async fn environment_of(app: &TestApp, c: &reqwest::Client, app_id: &str, vid: &str) -> String {
-    let v: Value = app
-        .get(c, &format!("/api/v1/apps/{app_id}/versions/{vid}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    v["environment"].as_str().unwrap().to_string()
-}
-
 async fn listed(app: &TestApp, c: &reqwest::Client, query: &str) -> Vec<Value> {
     let r = app.get(c, &format!("/api/v1/requests{query}")).await;
     assert_eq!(r.status(), 200);
     r.json::<Vec<Value>>().await.unwrap()
-}
-
-async fn last_audit(app: &TestApp, action: &str) -> (String, Value) {
-    use sqlx::Row;
-    let row = sqlx::query(
-        "SELECT actor, details FROM audit_log WHERE action = $1 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(action)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
-    (
-        row.get("actor"),
-        serde_json::from_str(&row.get::<String, _>("details")).unwrap(),
-    )
 }
 
 const ASKER: &str = "asker@example.com";
