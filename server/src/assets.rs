@@ -44,7 +44,10 @@ fn compressible(content_type: &str) -> bool {
 fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     e.write_all(bytes)?;
-    e.finish()
+    let mut out = e.finish()?;
+    // Held for the server's life: no spare capacity.
+    out.shrink_to_fit();
+    Ok(out)
 }
 
 /// Whether the request accepts gzip (`Accept-Encoding`, not `q=0`).

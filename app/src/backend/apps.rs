@@ -615,5 +615,8 @@ async fn read_dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard>
         page,
         has_next,
         create_refusal: flags.app_create_denial(),
+        // Held with the rest: asking and deciding are audited changes,
+        // which move the cache on.
+        requests: super::requests::panel(db, user, None).await?,
     })
 }

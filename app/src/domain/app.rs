@@ -93,6 +93,8 @@ pub struct Dashboard {
     pub has_next: bool,
     /// Why the user may not create apps, if they may not.
     pub create_refusal: Option<String>,
+    /// B7: the requests waiting for this user, and theirs.
+    pub requests: super::request::RequestsPanel,
 }
 
 /// A version as the app page lists it.

@@ -71,12 +71,14 @@ fn Dashboard(user: User) -> impl IntoView {
     let admin = user.role == crate::domain::user::Role::Admin;
     view! {
         <h1>"Hello, " {user.name.clone()}</h1>
-        <super::requests::RequestsSection/>
-        <h2>"Apps"</h2>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
-                    Ok(d) => view! { <AppList d create result admin/> }.into_any(),
+                    Ok(d) => view! {
+                        <super::requests::RequestsLists panel=d.requests.clone()/>
+                        <h2>"Apps"</h2>
+                        <AppList d create result admin/>
+                    }.into_any(),
                     Err(e) => view! { <ErrorPage error=e/> }.into_any(),
                 }
             })}

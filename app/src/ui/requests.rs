@@ -9,7 +9,7 @@ use super::shell::{Gate, Need};
 use crate::api::requests::{
     load_request, load_requests, ApproveRequest, CreateRequest, DeclineRequest,
 };
-use crate::domain::request::{PromotionRequest, RequestAction, RequestState};
+use crate::domain::request::{PromotionRequest, RequestAction, RequestState, RequestsPanel};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -73,30 +73,38 @@ fn request_table(list: Vec<PromotionRequest>) -> impl IntoView {
     }
 }
 
-/// The open requests the caller may decide and their own, on the dashboard
-/// (`app_id` empty) or an app's page; nothing when there are none.
+/// The open requests the caller may decide and their own; nothing when
+/// there are none.
 #[component]
-pub fn RequestsSection(#[prop(optional)] app_id: Option<String>) -> impl IntoView {
-    let panel = Resource::new(move || app_id.clone(), load_requests);
+pub fn RequestsLists(panel: RequestsPanel) -> impl IntoView {
+    view! {
+        {(!panel.to_decide.is_empty()).then(|| view! {
+            <section class="card" data-testid="requests-to-decide">
+                <h2>"Requests waiting for you"</h2>
+                {request_table(panel.to_decide)}
+            </section>
+        })}
+        {(!panel.mine.is_empty()).then(|| view! {
+            <section class="card" data-testid="my-requests">
+                <h2>"Your requests"</h2>
+                {request_table(panel.mine)}
+            </section>
+        })}
+    }
+}
+
+/// The requests of one app, on its page (the dashboard carries its own
+/// with the rest of its data).
+#[component]
+pub fn RequestsSection(app_id: String) -> impl IntoView {
+    let panel = Resource::new(move || app_id.clone(), |a| load_requests(Some(a)));
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                let Ok(p) = panel.await else { return ().into_any() };
-                view! {
-                    {(!p.to_decide.is_empty()).then(|| view! {
-                        <section class="card" data-testid="requests-to-decide">
-                            <h2>"Requests waiting for you"</h2>
-                            {request_table(p.to_decide)}
-                        </section>
-                    })}
-                    {(!p.mine.is_empty()).then(|| view! {
-                        <section class="card" data-testid="my-requests">
-                            <h2>"Your requests"</h2>
-                            {request_table(p.mine)}
-                        </section>
-                    })}
+                match panel.await {
+                    Ok(panel) => view! { <RequestsLists panel/> }.into_any(),
+                    Err(_) => ().into_any(),
                 }
-                .into_any()
             })}
         </Suspense>
     }
