@@ -26,6 +26,9 @@ struct Asset {
     /// `None` when only the gzipped bytes are kept.
     plain: Option<axum::body::Bytes>,
     gzip: Option<axum::body::Bytes>,
+    /// The plain bytes of a large asset, inflated once, when a client
+    /// without gzip first asks: never again per request.
+    inflated: Arc<std::sync::OnceLock<Option<axum::body::Bytes>>>,
     content_type: &'static str,
     /// Of the plain bytes; the gzipped representation's ends in `-gz`.
     etag: HeaderValue,
@@ -50,23 +53,45 @@ fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Whether the request accepts gzip (`Accept-Encoding`, not `q=0`).
+/// Whether the request accepts gzip (`Accept-Encoding`): named with a
+/// weight above zero, or covered by `*` when not named.
 fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
+    let mut named: Option<bool> = None;
+    let mut any = false;
+    for part in headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|part| {
-            let mut it = part.split(';').map(str::trim);
-            let coding = it.next().unwrap_or("");
-            let refused = it.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q == 0.0)
-            });
-            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
-        })
+    {
+        let mut it = part.split(';').map(str::trim);
+        let coding = it.next().unwrap_or("");
+        let refused = it.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
+        if coding.eq_ignore_ascii_case("gzip") {
+            named = Some(!refused);
+        } else if coding == "*" {
+            any = !refused;
+        }
+    }
+    named.unwrap_or(any)
+}
+
+/// Whether `If-None-Match` names `etag` (a list, weak tags and `*` too).
+fn matches_etag(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let Ok(etag) = etag.to_str() else {
+        return false;
+    };
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim())
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
 }
 
 #[derive(Clone, Default)]
@@ -131,6 +156,7 @@ fn held(path: &str, bytes: Vec<u8>, immutable: bool) -> Asset {
     Asset {
         plain,
         gzip: gz.map(axum::body::Bytes::from),
+        inflated: Default::default(),
         content_type,
         etag,
         etag_gzip,
@@ -214,9 +240,7 @@ impl Assets {
         if asset.gzip.is_some() {
             builder = builder.header(header::VARY, "accept-encoding");
         }
-        let fresh = headers
-            .get(header::IF_NONE_MATCH)
-            .is_some_and(|v| v.as_bytes() == etag.as_bytes());
+        let fresh = matches_etag(headers, etag);
         let response = if fresh {
             builder.status(StatusCode::NOT_MODIFIED).body(Body::empty())
         } else {
@@ -226,7 +250,7 @@ impl Assets {
                     gz.clone()
                 }
                 (None, Some(plain), _) => plain.clone(),
-                (None, None, Some(gz)) => inflate(gz)?,
+                (None, None, Some(gz)) => asset.inflated.get_or_init(|| inflate(gz)).clone()?,
                 (None, None, None) => return None,
             };
             builder
@@ -339,6 +363,18 @@ mod tests {
             assets.serve("/pkg/app.css", &headers).unwrap().status(),
             StatusCode::OK
         );
+        // A list of tags, and a weak one, match too.
+        let both = format!("\"x\", W/{}", e1.to_str().unwrap());
+        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&both).unwrap());
+        assert_eq!(
+            assets.serve("/pkg/app.css", &headers).unwrap().status(),
+            StatusCode::NOT_MODIFIED
+        );
+        // `*` covers gzip unless gzip itself is refused.
+        let (r, _) = get(&assets, "/pkg/app.css", Some("*")).await;
+        assert_eq!(r.headers()[header::CONTENT_ENCODING], "gzip");
+        let (r, _) = get(&assets, "/pkg/app.css", Some("gzip;q=0, *")).await;
+        assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
         // An image is not compressed again.
         let (r, body) = get(&assets, "/logo.png", Some("gzip")).await;
         assert!(r.headers().get(header::CONTENT_ENCODING).is_none());

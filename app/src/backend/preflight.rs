@@ -12,7 +12,7 @@
 use super::db::{Backend, Db};
 use super::{constants, data_sources};
 use crate::domain::constant::ConstantType;
-use crate::domain::preflight::{self, ConstantRef, Held, Missing, MissingKind};
+use crate::domain::preflight::{self, Held, Missing, MissingKind};
 use crate::error::{AppError, AppResult};
 use serde_json::{json, Value};
 use sqlx::{AnyConnection, Row};
@@ -36,7 +36,6 @@ pub(super) async fn missing_in(
     let needs = preflight::needs(doc);
     let lock = lock && db.backend == Backend::Postgres;
     let mut held = Held::default();
-    let mut wanted: Vec<ConstantRef> = needs.constants.iter().cloned().collect();
     if !needs.data_sources.is_empty() {
         if lock {
             share_lock(
@@ -62,10 +61,10 @@ pub(super) async fn missing_in(
             }
             let stored = data_sources::stored_options(db, &row)?;
             let named = preflight::constants_in(stored.options.texts().into_iter().map(|(_, t)| t));
-            wanted.extend(named.iter().cloned());
             held.data_sources.insert(row.get("name"), named);
         }
     }
+    let wanted = preflight::wanted(&needs, &held.data_sources);
     let mut names: Vec<&str> = wanted.iter().map(|(_, n)| n.as_str()).collect();
     names.sort_unstable();
     names.dedup();

@@ -8,10 +8,10 @@ use super::clock;
 use super::db::{unique_violation_on, Db, Tx};
 use super::versions::{self, load_in, override_asked, Loaded};
 use crate::domain::environment::EnvName;
-use crate::domain::input::Input;
+use crate::domain::input::{Input, Validate};
 use crate::domain::request::{
-    ask_refusal, may_decide, stale, ApproveInput, DeclineInput, NewRequestInput, PromotionRequest,
-    RequestAction, RequestPage, RequestState, RequestsPanel,
+    ask_denial, ask_refusal, may_decide, stale, ApproveInput, DeclineInput, NewRequestInput,
+    PromotionRequest, RequestAction, RequestPage, RequestState, RequestsPanel,
 };
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
@@ -86,10 +86,15 @@ pub async fn create(
     if let Some(reason) = l.found.access.edit_denial(&l.version.environment) {
         return Err(AppError::forbidden(reason));
     }
-    let asked = input.parse()?;
+    let raw = input.read()?;
+    let action = raw.action()?;
+    if let Some(denied) = ask_denial(action, &l.facts(), &l.found.access, &l.found.envs) {
+        return Err(denied);
+    }
+    let asked = raw.validate()?;
     if let Some(from) = &asked.from {
         let from = EnvName::existing("from", from, &l.found.envs)?;
-        if from.as_str() != l.version.environment {
+        if stale(from.as_str(), &l.version.environment) {
             return Err(AppError::conflict(format!(
                 "This version is in {}, not {}; someone moved it meanwhile",
                 l.version.environment,
@@ -196,14 +201,18 @@ struct Marked {
     decidable: bool,
 }
 
+/// The requests `user` made or decided, and the open ones they may
+/// decide; newest first, at most 500 after the SQL's filter. An app the
+/// user does not find (any more) hides its requests, theirs too (P6).
 async fn marked(
     db: &Db,
     user: &User,
     state: Option<RequestState>,
     app_id: Option<&str>,
 ) -> AppResult<Vec<Marked>> {
-    let mut sql = format!("{SELECT} WHERE 1 = 1");
-    let mut n = 0;
+    let mut sql =
+        format!("{SELECT} WHERE (r.requested_by_id = $1 OR r.decided_by = $2 OR r.state = 'open')");
+    let mut n = 2;
     let mut mark = || {
         n += 1;
         format!("${n}")
@@ -215,7 +224,7 @@ async fn marked(
         sql.push_str(&format!(" AND r.app_id = {}", mark()));
     }
     sql.push_str(" ORDER BY r.requested_at DESC, r.id DESC LIMIT 500");
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query(&sql).bind(&user.id).bind(&user.email);
     if let Some(s) = state {
         q = q.bind(s.as_str());
     }
@@ -227,16 +236,22 @@ async fn marked(
     let mut out = Vec::new();
     for r in &rows {
         let (request, env) = view(r)?;
-        let mine =
-            r.get::<Option<String>, _>("requested_by_id").as_deref() == Some(user.id.as_str());
         if !apps_found.contains_key(&request.app_id) {
-            let found = apps::find(db, user, &request.app_id).await.ok();
+            let found = match apps::find(db, user, &request.app_id).await {
+                Ok(f) => Some(f),
+                Err(e) if e.status() == 404 => None,
+                Err(e) => return Err(e),
+            };
             apps_found.insert(request.app_id.clone(), found);
         }
-        let decidable = apps_found[&request.app_id]
-            .as_ref()
-            .is_some_and(|f| decides(f, &request, &env));
-        if mine || decidable {
+        let Some(found) = apps_found[&request.app_id].as_ref() else {
+            continue;
+        };
+        let mine =
+            r.get::<Option<String>, _>("requested_by_id").as_deref() == Some(user.id.as_str());
+        let decided = request.decided_by.as_deref() == Some(user.email.as_str());
+        let decidable = decides(found, &request, &env);
+        if mine || decided || (decidable && request.state == RequestState::Open) {
             out.push(Marked {
                 request,
                 mine,
@@ -292,6 +307,31 @@ async fn for_decision(db: &Db, user: &User, id: &str) -> AppResult<(PromotionReq
     l.found
         .require(req.action.version_action(), &l.version.environment)?;
     Ok((req, l))
+}
+
+/// Closes the open requests for `action` on a version that has just been
+/// moved that way by someone (a promote or release done directly): they
+/// can no longer be approved, and would block a new request. Declined,
+/// with the move as the reason. Answers how many.
+pub(super) async fn close_overtaken(
+    tx: &mut Tx,
+    user: &User,
+    version_id: &str,
+    action: RequestAction,
+    reason: &str,
+) -> AppResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE requests SET state = 'declined', decided_by = $1, decided_at = $2, reason = $3 \
+         WHERE version_id = $4 AND action = $5 AND state = 'open'",
+    )
+    .bind(&user.email)
+    .bind(clock::now())
+    .bind(reason)
+    .bind(version_id)
+    .bind(action.as_str())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
 }
 
 fn not_open(req: &PromotionRequest) -> AppError {
@@ -357,7 +397,6 @@ pub async fn approve(
                 .await?;
         }
         RequestAction::Release => {
-            l.check(req.action.version_action())?;
             let note = format!("Requested by {}", req.requested_by);
             versions::release_in(db, &mut tx, user, &l, &note, overriding, Some(&named)).await?;
         }

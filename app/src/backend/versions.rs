@@ -7,6 +7,7 @@ use super::audit;
 use super::clock;
 use super::db::{unique_violation_on, Backend, Db, Tx};
 use super::preflight;
+use super::requests;
 use crate::domain::app::{
     Confirmation, DefinitionChange, DefinitionInput, NewVersion, NewVersionInput, PromoteInput,
     ReleaseInput, VersionChange, VersionChangeInput, VersionView,
@@ -19,6 +20,7 @@ use crate::domain::lifecycle::{
     VersionFacts, VersionStatus, DEVELOPMENT,
 };
 use crate::domain::preflight::{fix_link, override_denied, Checked, MissingKind, Preflight};
+use crate::domain::request::{stale, RequestAction};
 use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
 use serde_json::{json, Value};
@@ -127,8 +129,11 @@ impl Loaded {
         to: &str,
         overriding: bool,
     ) -> AppResult<Option<Value>> {
-        let doc = self.version.definition.clone().unwrap_or_default();
-        let missing = preflight::missing_in(db, &mut **tx, &doc, to, true).await?;
+        let doc = self.version.definition.as_ref().ok_or_else(|| {
+            tracing::error!(version_id = %self.version.id, "a pre-flight without the definition");
+            AppError::internal()
+        })?;
+        let missing = preflight::missing_in(db, &mut **tx, doc, to, true).await?;
         preflight::enforce(missing, overriding)
     }
 
@@ -329,8 +334,15 @@ pub async fn compare(db: &Db, user: &User, app_id: &str, a: &str, b: &str) -> Ap
     Ok(compared(&from.version, &to.version))
 }
 
+/// Who may read a version's pre-flight: whoever edits where it is (who
+/// may move it, or ask to). What is configured where is builders'
+/// business (P9), not a viewer's.
+fn preflight_denial(l: &Loaded) -> Option<String> {
+    l.found.access.edit_denial(&l.version.environment)
+}
+
 /// B3: what version `version_id` lacks in environment `to`, for a caller
-/// who may list it (V9).
+/// who edits where it is.
 pub async fn preflight(
     db: &Db,
     user: &User,
@@ -340,6 +352,9 @@ pub async fn preflight(
 ) -> AppResult<Preflight> {
     let found = apps::find(db, user, app_id).await?;
     let l = visible(db, found, version_id).await?;
+    if let Some(reason) = preflight_denial(&l) {
+        return Err(AppError::forbidden(reason));
+    }
     let to = EnvName::existing("to", to.unwrap_or_default(), &l.found.envs)?;
     let doc = l.version.definition.clone().unwrap_or_default();
     let mut conn = db.pool.acquire().await?;
@@ -378,9 +393,14 @@ pub async fn confirmation(
         next_environment(&this.found.envs, &this.version.environment)
     }
     .map(|e| e.name.clone());
+    // Nothing to check for a viewer, or for a re-release, which changes
+    // nothing (V6).
+    let rerelease = release && this.version.released;
     let preflight = match &target_env {
-        Some(env) => Some(checked(db, user, &this.version, env).await?),
-        None => None,
+        Some(env) if preflight_denial(&this).is_none() && !rerelease => {
+            Some(checked(db, user, &this.version, env).await?)
+        }
+        _ => None,
     };
     let target: Option<String> = match (&target_env, release) {
         (_, true) => this.found.app.released_version_id.clone(),
@@ -775,7 +795,7 @@ pub(super) async fn promote_in(
     overriding: bool,
     request: Option<&Value>,
 ) -> AppResult<String> {
-    if from != l.version.environment {
+    if stale(from, &l.version.environment) {
         return Err(AppError::conflict(format!(
             "This version is in {}, not {from}; someone promoted it meanwhile",
             l.version.environment
@@ -799,11 +819,22 @@ pub(super) async fn promote_in(
             "This version is no longer in {from}; someone promoted it meanwhile"
         )));
     }
-    let details = with_override(
+    let closed = requests::close_overtaken(
+        tx,
+        user,
+        &l.version.id,
+        RequestAction::Promote,
+        &format!("Stale: {} was promoted from {from} to {to}", l.version.name),
+    )
+    .await?;
+    let mut details = with_override(
         json!({ "name": l.version.name, "from": from, "to": to }),
         overridden,
         request,
     );
+    if closed > 0 {
+        details["closed_requests"] = json!(closed);
+    }
     audit::record(
         tx,
         user.into(),
@@ -888,7 +919,6 @@ pub async fn release(
         .require(VersionAction::Release, &l.version.environment)?;
     let overriding = override_asked(user, &input)?;
     let note = input.parse()?;
-    l.check(VersionAction::Release)?;
     let mut tx = db.begin().await?;
     let released = release_in(db, &mut tx, user, &l, &note, overriding, None).await?;
     tx.commit().await?;
@@ -906,6 +936,7 @@ pub(super) async fn release_in(
     overriding: bool,
     request: Option<&Value>,
 ) -> AppResult<Released> {
+    l.check(VersionAction::Release)?;
     let (app_id, version_id) = (l.found.app.id.as_str(), l.version.id.as_str());
     let target = release_environment(&l.found.envs)
         .map(|e| e.name.clone())
@@ -950,11 +981,22 @@ pub(super) async fn release_in(
     .bind(&previous)
     .execute(&mut **tx)
     .await?;
-    let details = with_override(
+    let closed = requests::close_overtaken(
+        tx,
+        user,
+        version_id,
+        RequestAction::Release,
+        &format!("Stale: {} was released", l.version.name),
+    )
+    .await?;
+    let mut details = with_override(
         json!({ "name": l.version.name, "previous_version_id": previous, "version_id": version_id, "note": note }),
         overridden,
         request,
     );
+    if closed > 0 {
+        details["closed_requests"] = json!(closed);
+    }
     audit::record(
         tx,
         user.into(),

@@ -119,30 +119,39 @@ pub struct Held {
     pub constants: BTreeSet<ConstantRef>,
 }
 
+/// The constants and secrets a version wants where `sources` (data source
+/// name to what its options there name) are configured: its own, and
+/// those named by the options of the data sources it uses.
+pub fn wanted(
+    needs: &Needs,
+    sources: &BTreeMap<String, BTreeSet<ConstantRef>>,
+) -> BTreeSet<ConstantRef> {
+    let mut out = needs.constants.clone();
+    for source in &needs.data_sources {
+        if let Some(named) = sources.get(source) {
+            out.extend(named.iter().cloned());
+        }
+    }
+    out
+}
+
 /// Everything `needs` lacks in `environment`: data sources first, then
 /// constants, then secrets, each by name.
 pub fn missing(needs: &Needs, held: &Held, environment: &str) -> Vec<Missing> {
-    let mut wanted: BTreeSet<ConstantRef> = needs.constants.clone();
-    let mut out: BTreeSet<Missing> = BTreeSet::new();
-    for source in &needs.data_sources {
-        match held.data_sources.get(source) {
-            Some(named) => wanted.extend(named.iter().cloned()),
-            None => {
-                out.insert(Missing {
-                    kind: MissingKind::DataSource,
-                    name: source.clone(),
-                    environment: environment.to_string(),
-                });
-            }
-        }
-    }
-    for (kind, name) in wanted {
+    let at = |kind, name: &str| Missing {
+        kind,
+        name: name.to_string(),
+        environment: environment.to_string(),
+    };
+    let mut out: BTreeSet<Missing> = needs
+        .data_sources
+        .iter()
+        .filter(|s| !held.data_sources.contains_key(*s))
+        .map(|s| at(MissingKind::DataSource, s))
+        .collect();
+    for (kind, name) in wanted(needs, &held.data_sources) {
         if !held.constants.contains(&(kind, name.clone())) {
-            out.insert(Missing {
-                kind,
-                name,
-                environment: environment.to_string(),
-            });
+            out.insert(at(kind, &name));
         }
     }
     out.into_iter().collect()

@@ -144,14 +144,19 @@ pub struct NewRequest {
     pub message: String,
 }
 
+impl NewRequestInput {
+    /// The action asked for, read first: who may ask depends on it.
+    pub fn action(&self) -> AppResult<RequestAction> {
+        RequestAction::parse(self.action.as_deref().unwrap_or_default())
+            .ok_or_else(|| AppError::invalid("action", "action must be promote or release"))
+    }
+}
+
 impl Validate for NewRequestInput {
     type Valid = NewRequest;
     fn validate(self) -> AppResult<NewRequest> {
-        let action = self.action.unwrap_or_default();
-        let action = RequestAction::parse(&action)
-            .ok_or_else(|| AppError::invalid("action", "action must be promote or release"))?;
         Ok(NewRequest {
-            action,
+            action: self.action()?,
             from: self.from.filter(|f| !f.is_empty()),
             message: text("message", self.message, false)?,
         })
@@ -187,11 +192,10 @@ impl Validate for ApproveInput {
     }
 }
 
-/// Why this caller may not ask for `action` on this version, if not: 403
-/// without edit access where the action would act (where the version is,
-/// or for a release, the release environment); 409 if they may do it
-/// themselves, or if the version cannot go there now (V3–V6).
-pub fn ask_refusal(
+/// The permission part of `ask_refusal`: 403 without edit access where the
+/// action would act (where the version is, or for a release, the release
+/// environment). Checked before the rest of the body is.
+pub fn ask_denial(
     action: RequestAction,
     v: &VersionFacts,
     access: &Access,
@@ -201,8 +205,20 @@ pub fn ask_refusal(
         RequestAction::Promote => v.environment,
         RequestAction::Release => release_environment(envs).map_or("", |e| e.name.as_str()),
     };
-    if let Some(reason) = access.edit_denial(acts_in) {
-        return Some(AppError::forbidden(reason));
+    access.edit_denial(acts_in).map(AppError::forbidden)
+}
+
+/// Why this caller may not ask for `action` on this version, if not: the
+/// 403 of `ask_denial`; 409 if they may do it themselves, or if the version
+/// cannot go there now (V3–V6).
+pub fn ask_refusal(
+    action: RequestAction,
+    v: &VersionFacts,
+    access: &Access,
+    envs: &[Environment],
+) -> Option<AppError> {
+    if let Some(denied) = ask_denial(action, v, access, envs) {
+        return Some(denied);
     }
     let va = action.version_action();
     if access.denial(va, v.environment, envs).is_none() {

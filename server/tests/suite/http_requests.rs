@@ -224,29 +224,39 @@ async fn b7_ask_approve_decline_and_stale(b: Backend) {
         ),
         (LEAD, Some(ASKER), Some("Wait for the sign-off"))
     );
-    // Stale: the version moved after the request was made.
+    // Stale: the version moved after the request was made. The move closes
+    // the request, naming itself, so it cannot be approved and does not
+    // block the next request.
     let r = created(ask(&app, &asker, &app_id, &vid, json!({"action": "promote"})).await).await;
     let id3 = r["id"].as_str().unwrap().to_string();
+    let r = act(
+        &app,
+        &admin,
+        &app_id,
+        &vid,
+        "promote",
+        json!({"from": "staging"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
     assert_eq!(
-        act(
-            &app,
-            &admin,
-            &app_id,
-            &vid,
-            "promote",
-            json!({"from": "staging"})
-        )
-        .await
-        .status(),
-        200
+        last_audit(&app, "version.promote").await.1["closed_requests"],
+        1
     );
-    let r = decide(&app, &lead, &id3, "approve", json!({})).await;
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "conflict");
+    assert_error(
+        decide(&app, &lead, &id3, "approve", json!({})).await,
+        409,
+        "conflict",
+        None,
+    )
+    .await;
+    let closed = listed(&app, &asker, "?state=declined").await;
+    let closed = closed.iter().find(|r| r["id"] == json!(id3)).unwrap();
     assert!(
-        body["error"]["message"].as_str().unwrap().contains("stale"),
-        "{body}"
+        closed["reason"].as_str().unwrap().starts_with("Stale: "),
+        "{closed}"
     );
+    assert_eq!(closed["decided_by"], json!(ADMIN_EMAIL));
     assert_eq!(
         environment_of(&app, &admin, &app_id, &vid).await,
         "production"
