@@ -171,9 +171,22 @@ pub(super) fn override_asked<T: crate::domain::input::Validate + serde::Serializ
     }
 }
 
-/// A move's audit details, with what an override let through (B3) and the
-/// request it answers (B7).
-fn with_override(mut details: Value, overridden: Option<Value>, request: Option<&Value>) -> Value {
+/// What every promote and release does after the move itself: closes the
+/// requests for it that it overtook (B7), then audits it (L1) with what an
+/// override let through (B3), the request it answers, and how many it
+/// closed.
+#[allow(clippy::too_many_arguments)]
+async fn record_move(
+    tx: &mut Tx,
+    user: &User,
+    l: &Loaded,
+    action: RequestAction,
+    stale_reason: &str,
+    mut details: Value,
+    overridden: Option<Value>,
+    request: Option<&Value>,
+) -> AppResult<()> {
+    let closed = requests::close_overtaken(tx, user, &l.version.id, action, stale_reason).await?;
     if let Some(missing) = overridden {
         details["override_preflight"] = json!(true);
         details["missing"] = missing;
@@ -181,7 +194,18 @@ fn with_override(mut details: Value, overridden: Option<Value>, request: Option<
     if let Some(r) = request {
         details["request"] = r.clone();
     }
-    details
+    if closed > 0 {
+        details["closed_requests"] = json!(closed);
+    }
+    audit::record(
+        tx,
+        user.into(),
+        &format!("version.{}", action.as_str()),
+        &format!("version:{}", l.version.id),
+        Some(&l.found.app.id),
+        details,
+    )
+    .await
 }
 
 /// The version of an app already found, with its definition if asked.
@@ -819,29 +843,15 @@ pub(super) async fn promote_in(
             "This version is no longer in {from}; someone promoted it meanwhile"
         )));
     }
-    let closed = requests::close_overtaken(
+    record_move(
         tx,
         user,
-        &l.version.id,
+        l,
         RequestAction::Promote,
         &format!("Stale: {} was promoted from {from} to {to}", l.version.name),
-    )
-    .await?;
-    let mut details = with_override(
         json!({ "name": l.version.name, "from": from, "to": to }),
         overridden,
         request,
-    );
-    if closed > 0 {
-        details["closed_requests"] = json!(closed);
-    }
-    audit::record(
-        tx,
-        user.into(),
-        "version.promote",
-        &format!("version:{}", l.version.id),
-        Some(&l.found.app.id),
-        details,
     )
     .await?;
     Ok(to)
@@ -981,29 +991,15 @@ pub(super) async fn release_in(
     .bind(&previous)
     .execute(&mut **tx)
     .await?;
-    let closed = requests::close_overtaken(
+    record_move(
         tx,
         user,
-        version_id,
+        l,
         RequestAction::Release,
         &format!("Stale: {} was released", l.version.name),
-    )
-    .await?;
-    let mut details = with_override(
         json!({ "name": l.version.name, "previous_version_id": previous, "version_id": version_id, "note": note }),
         overridden,
         request,
-    );
-    if closed > 0 {
-        details["closed_requests"] = json!(closed);
-    }
-    audit::record(
-        tx,
-        user.into(),
-        "version.release",
-        &format!("version:{version_id}"),
-        Some(app_id),
-        details,
     )
     .await?;
     Ok(Released {

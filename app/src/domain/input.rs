@@ -74,12 +74,7 @@ impl<T: Validate> Input<T> {
     where
         T: serde::Serialize,
     {
-        let sent = |v: &Value| v.get(field).is_some_and(|f| !f.is_null());
-        match &self.0 {
-            Raw::Typed(t) => serde_json::to_value(t).is_ok_and(|v| sent(&v)),
-            Raw::Json(v) => sent(v),
-            Raw::Unreadable(_) => false,
-        }
+        self.sent(field, |f| !f.is_null())
     }
 
     /// Whether `field` was sent as `true`: a right asked for, checked before
@@ -89,10 +84,19 @@ impl<T: Validate> Input<T> {
     where
         T: serde::Serialize,
     {
-        let yes = |v: &Value| v.get(field) == Some(&Value::Bool(true));
+        self.sent(field, |f| *f == Value::Bool(true))
+    }
+
+    /// Whether `field` was sent with a value that `test` accepts, before the
+    /// body is parsed.
+    fn sent(&self, field: &str, test: impl Fn(&Value) -> bool) -> bool
+    where
+        T: serde::Serialize,
+    {
+        let sent = |v: &Value| v.get(field).is_some_and(&test);
         match &self.0 {
-            Raw::Typed(t) => serde_json::to_value(t).is_ok_and(|v| yes(&v)),
-            Raw::Json(v) => yes(v),
+            Raw::Typed(t) => serde_json::to_value(t).is_ok_and(|v| sent(&v)),
+            Raw::Json(v) => sent(v),
             Raw::Unreadable(_) => false,
         }
     }

@@ -100,7 +100,7 @@ async fn edit_only_in(app: &TestApp, admin: &reqwest::Client, user_id: &str, env
     assert_eq!(r.status(), 204);
 }
 
-async fn set_builder_flags(app: &TestApp, admin: &reqwest::Client, flags: Value) {
+pub(crate) async fn set_builder_flags(app: &TestApp, admin: &reqwest::Client, flags: Value) {
     let id = group_named(app, admin, "builder").await["id"]
         .as_str()
         .unwrap()

@@ -5,6 +5,7 @@
 //! override is 403; and a value removed while a promote runs.
 use crate::both_backends;
 use crate::http_data_sources::{app_with, constant, create, sqlite_file};
+use crate::http_hardening::set_builder_flags;
 use crate::http_lifecycle::{act, version_from};
 use crate::support::*;
 use serde_json::{json, Value};
@@ -26,14 +27,7 @@ pub(crate) async fn builder_with(
     email: &str,
     flags: Value,
 ) -> (String, reqwest::Client) {
-    let r = app
-        .patch(
-            admin,
-            "/api/v1/groups/group-builder",
-            json!({"flags": {"promote": false, "release": false}}),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    set_builder_flags(app, admin, json!({"promote": false, "release": false})).await;
     let (uid, c) = app.user(admin, email, "builder").await;
     let r = app
         .post(
