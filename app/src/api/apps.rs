@@ -171,7 +171,11 @@ pub async fn promote_version(
     let (v, followable) =
         crate::backend::versions::promote(&db, &user, &app_id, &version_id, input).await?;
     // A builder restricted to staging stays on staging.
-    let env = if followable { &v.environment } else { &from };
+    let env = if followable {
+        v.environment.as_str()
+    } else {
+        &from
+    };
     super::context::redirect(&format!("/build/{app_id}?env={env}"));
     Ok(v)
 }

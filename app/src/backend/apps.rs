@@ -9,7 +9,7 @@ use crate::domain::app::{
     AccessView, AppChangeInput, AppChangeValid, AppView, Dashboard, DashboardApp, NewApp,
     NewAppInput, VersionView,
 };
-use crate::domain::environment::Environment;
+use crate::domain::environment::{EnvName, Environment};
 use crate::domain::input::Input;
 use crate::domain::lifecycle::{listed_in_any, Slug, VersionAction, VersionStatus, DEVELOPMENT};
 use crate::domain::user::User;
@@ -36,7 +36,7 @@ pub struct Found {
 impl Found {
     /// 403 naming the missing permission when the caller may not do
     /// `action` to a version in `version_env` (P8).
-    pub fn require(&self, action: VersionAction, version_env: &str) -> AppResult<()> {
+    pub fn require(&self, action: VersionAction, version_env: &EnvName) -> AppResult<()> {
         match self.access.denial(action, version_env, &self.envs) {
             Some(reason) => Err(AppError::forbidden(reason)),
             None => Ok(()),
@@ -91,7 +91,7 @@ struct Listed {
 #[derive(Default)]
 struct AppVersions {
     released: (Option<String>, Option<String>),
-    all: Vec<(String, String)>,
+    all: Vec<(String, EnvName)>,
 }
 
 /// How `list_page` pages: by page number (the dashboard) or after a given
@@ -594,13 +594,8 @@ async fn read_dashboard(db: &Db, user: &User, page: i64) -> AppResult<Dashboard>
                 let AppVersions { released, all } = versions.remove(&app.id).unwrap_or_default();
                 let (released_version, released_at) = released;
                 // Only the versions the user may list somewhere (V9, P7).
-                let listable = |env: &str| {
-                    listed_in_any(
-                        &envs,
-                        env,
-                        app.access.environments.iter().map(String::as_str),
-                    )
-                };
+                let listable =
+                    |env: &EnvName| listed_in_any(&envs, env, app.access.environments.iter());
                 let versions = all.into_iter().filter(|(_, env)| listable(env)).collect();
                 DashboardApp {
                     released_version,

@@ -282,7 +282,7 @@ pub async fn delete(db: &Db, user: &User, id: &str) -> AppResult<()> {
 /// Every constant's value in `environment`, secrets opened: what the
 /// resolver of a running query reads (C2, C3). Server-side only; held in
 /// memory until the next change.
-pub async fn values_in(db: &Db, environment: &str) -> AppResult<Arc<ConstantValues>> {
+pub async fn values_in(db: &Db, environment: &EnvName) -> AppResult<Arc<ConstantValues>> {
     db.cache
         .get(
             &db.cache.constants,
@@ -292,7 +292,7 @@ pub async fn values_in(db: &Db, environment: &str) -> AppResult<Arc<ConstantValu
         .await
 }
 
-async fn read_values(db: &Db, environment: &str) -> AppResult<ConstantValues> {
+async fn read_values(db: &Db, environment: &EnvName) -> AppResult<ConstantValues> {
     let rows = sqlx::query(
         "SELECT c.id, c.name, c.kind, v.value FROM constants c \
          JOIN constant_values v ON v.constant_id = c.id WHERE v.environment = $1",
@@ -342,7 +342,7 @@ pub async fn page(db: &Db, user: &User) -> AppResult<crate::domain::constant::Co
     let environments = environments::all(db)
         .await?
         .iter()
-        .map(|e| e.name.clone())
+        .map(|e| e.name.to_string())
         .collect();
     let change_refusal = super::access::flags_of(db, user)
         .await?

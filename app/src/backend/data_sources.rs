@@ -87,7 +87,7 @@ fn views(db: &Db, rows: &[AnyRow], envs: &[Environment]) -> AppResult<Vec<DataSo
                     .iter()
                     .map(|e| {
                         (
-                            e.name.clone(),
+                            e.name.to_string(),
                             EnvironmentOptions {
                                 configured: false,
                                 options: None,
@@ -378,7 +378,7 @@ pub(crate) type ForRun = (String, DataSourceKind, Option<StoredOptions>);
 
 /// One data source's options in `environment`, by name, for a run; held in
 /// memory until the next change.
-pub(super) async fn for_run(db: &Db, name: &str, environment: &str) -> AppResult<Arc<ForRun>> {
+pub(super) async fn for_run(db: &Db, name: &str, environment: &EnvName) -> AppResult<Arc<ForRun>> {
     db.cache
         .get(
             &db.cache.source_options,
@@ -388,7 +388,7 @@ pub(super) async fn for_run(db: &Db, name: &str, environment: &str) -> AppResult
         .await
 }
 
-async fn read_for_run(db: &Db, name: &str, environment: &str) -> AppResult<ForRun> {
+async fn read_for_run(db: &Db, name: &str, environment: &EnvName) -> AppResult<ForRun> {
     let row = sqlx::query(
         "SELECT d.id, d.kind, o.environment, o.options, o.secrets FROM data_sources d \
          LEFT JOIN data_source_options o ON o.data_source_id = d.id AND o.environment = $2 \
@@ -424,15 +424,13 @@ pub async fn test(db: &Db, user: &User, id: &str, env: &str) -> AppResult<TestRe
         .await?
         .ok_or_else(|| AppError::not_found("No such data source"))?
         .get("name");
-    Ok(
-        match runner::test_connection(db, &name, env.as_str()).await {
-            Ok(message) => TestResult { ok: true, message },
-            Err(e) => TestResult {
-                ok: false,
-                message: e.message,
-            },
+    Ok(match runner::test_connection(db, &name, &env).await {
+        Ok(message) => TestResult { ok: true, message },
+        Err(e) => TestResult {
+            ok: false,
+            message: e.message,
         },
-    )
+    })
 }
 
 /// Everything the data sources page shows.
@@ -441,7 +439,7 @@ pub async fn page(db: &Db, user: &User) -> AppResult<crate::domain::data_source:
     let environments = environments::all(db)
         .await?
         .iter()
-        .map(|e| e.name.clone())
+        .map(|e| e.name.to_string())
         .collect();
     let change_refusal = super::access::flags_of(db, user)
         .await?

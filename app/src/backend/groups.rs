@@ -603,9 +603,9 @@ pub async fn page(db: &Db, admin: &User, id: &str) -> AppResult<GroupPage> {
     let mut environments: Vec<String> = environments::list(db)
         .await?
         .into_iter()
-        .map(|e| e.name)
+        .map(|e| e.name.into())
         .collect();
-    environments.push(RELEASED.to_string());
+    environments.push(RELEASED.into());
     Ok(GroupPage {
         group,
         choices: choices(db, admin).await?,

@@ -12,6 +12,7 @@
 use super::db::{Backend, Db};
 use super::{constants, data_sources};
 use crate::domain::constant::ConstantType;
+use crate::domain::environment::EnvName;
 use crate::domain::preflight::{self, Held, Missing, MissingKind};
 use crate::error::{AppError, AppResult};
 use serde_json::{json, Value};
@@ -30,7 +31,7 @@ pub(super) async fn missing_in(
     db: &Db,
     conn: &mut AnyConnection,
     doc: &Value,
-    environment: &str,
+    environment: &EnvName,
     lock: bool,
 ) -> AppResult<Vec<Missing>> {
     let needs = preflight::needs(doc);

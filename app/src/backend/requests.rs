@@ -32,7 +32,7 @@ fn corrupt(what: &str) -> AppError {
 }
 
 /// A request row, with the environment its version is in now.
-fn view(r: &AnyRow) -> AppResult<(PromotionRequest, String)> {
+fn view(r: &AnyRow) -> AppResult<(PromotionRequest, EnvName)> {
     let action =
         RequestAction::parse(&r.get::<String, _>("action")).ok_or_else(|| corrupt("action"))?;
     let state =
@@ -58,7 +58,7 @@ fn view(r: &AnyRow) -> AppResult<(PromotionRequest, String)> {
     ))
 }
 
-async fn one(db: &Db, id: &str) -> AppResult<Option<(PromotionRequest, String, Option<String>)>> {
+async fn one(db: &Db, id: &str) -> AppResult<Option<(PromotionRequest, EnvName, Option<String>)>> {
     let row = sqlx::query(&format!("{SELECT} WHERE r.id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
@@ -112,7 +112,7 @@ pub async fn create(
         version_id: l.version.id.clone(),
         version_name: l.version.name.clone(),
         action: asked.action,
-        from: l.version.environment.clone(),
+        from: l.version.environment.to_string(),
         message: asked.message,
         state: RequestState::Open,
         requested_by: user.email.clone(),
@@ -160,7 +160,7 @@ pub async fn create(
 
 /// Whether `user` may decide `req`, its version now in `env`, given the
 /// app as they find it.
-fn decides(found: &Found, req: &PromotionRequest, env: &str) -> bool {
+fn decides(found: &Found, req: &PromotionRequest, env: &EnvName) -> bool {
     may_decide(req.action, env, &found.access, &found.envs)
 }
 

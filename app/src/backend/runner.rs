@@ -11,6 +11,7 @@ use super::sqlite_files::SqliteFile;
 use crate::domain::constant::MASK;
 use crate::domain::data_source::Options;
 use crate::domain::definition::{Definition, InputType, QueryBody, RestRequest};
+use crate::domain::environment::EnvName;
 use crate::domain::query::{QueryResult, ROW_LIMIT, TIME_LIMIT_SECONDS};
 use crate::domain::template::{self, Reference, Segment};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -116,7 +117,7 @@ impl Pools {
 /// What a run resolves references against, and the secret texts to cut
 /// out of any message that leaves the server.
 struct Scope<'a> {
-    environment: &'a str,
+    environment: &'a EnvName,
     constants: &'a ConstantValues,
     inputs: &'a Map<String, Value>,
     input_types: HashMap<&'a str, InputType>,
@@ -412,7 +413,7 @@ async fn connection(db: &Db, name: &str, scope: &mut Scope<'_>) -> AppResult<(Co
 }
 
 /// D4: connects to data source `name` in `environment` and says how it went.
-pub async fn test_connection(db: &Db, name: &str, environment: &str) -> AppResult<String> {
+pub async fn test_connection(db: &Db, name: &str, environment: &EnvName) -> AppResult<String> {
     let constants = constants::values_in(db, environment).await?;
     let inputs = Map::new();
     let mut scope = Scope {
@@ -499,7 +500,7 @@ pub async fn run(
     db: &Db,
     definition: &Definition,
     name: &str,
-    environment: &str,
+    environment: &EnvName,
     inputs: &Map<String, Value>,
 ) -> AppResult<QueryResult> {
     let query = definition

@@ -62,7 +62,7 @@ async fn app_by_slug(db: &Db, slug: &str) -> AppResult<Arc<AppRow>> {
 /// (or why the definition cannot run).
 pub(crate) struct Runnable {
     name: String,
-    environment: String,
+    environment: EnvName,
     doc: Value,
     definition: Result<Definition, String>,
 }
@@ -124,7 +124,7 @@ async fn released_version(
     db: &Db,
     visitor: Option<&User>,
     slug: &str,
-) -> AppResult<(Arc<AppRow>, Arc<Runnable>, String)> {
+) -> AppResult<(Arc<AppRow>, Arc<Runnable>, EnvName)> {
     // Signed out, only a public app opens: anything else asks to sign in,
     // whether or not the address exists (API.md's order, 401 first).
     let app = match app_by_slug(db, slug).await {
@@ -135,7 +135,7 @@ async fn released_version(
     if !app.public {
         let user = visitor.ok_or_else(AppError::unauthenticated)?;
         let a = access::of_app(db, user, &app.id, &app.created_by, &envs).await?;
-        if !a.has(RELEASED) {
+        if !a.has(&RELEASED) {
             return Err(AppError::not_found("There is no app at this address"));
         }
     }
@@ -200,7 +200,7 @@ pub async fn preview(
         environment.ok_or_else(|| AppError::invalid("env", "Say which environment: ?env=NAME"))?,
         &envs,
     )?;
-    if !a.has(env.as_str()) {
+    if !a.has(&env) {
         return Err(AppError::forbidden(format!(
             "You do not have access to {env}"
         )));
@@ -209,17 +209,17 @@ pub async fn preview(
         .ok_or_else(|| AppError::invalid("version", "Say which version: ?version=NAME"))?;
     let version = version(db, &app.id, "name", wanted).await?;
     let (name, at) = (&version.name, &version.environment);
-    if !listed_in(&envs, at, env.as_str()) {
+    if !listed_in(&envs, at, &env) {
         return Err(AppError::conflict(format!(
             "{name} has not reached {env}: it is in {at}"
         )));
     }
-    let mode = if a.edit_denial(env.as_str()).is_none() {
+    let mode = if a.edit_denial(&env).is_none() {
         Mode::Inspect
     } else {
         Mode::Preview
     };
-    show(db, &app, &version, env.as_str(), mode, page, action).await
+    show(db, &app, &version, &env, mode, page, action).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -227,7 +227,7 @@ async fn show(
     db: &Db,
     app: &AppRow,
     version: &Runnable,
-    env: &str,
+    env: &EnvName,
     mode: Mode,
     page: Option<&str>,
     action: Action,
@@ -297,7 +297,7 @@ async fn show(
     Ok(ShownApp {
         app_name: app.name.clone(),
         slug: app.slug.clone(),
-        environment: env.to_string(),
+        environment: env.clone(),
         version_name: version_name.to_string(),
         preview: mode != Mode::Released,
         inspector: (mode == Mode::Inspect).then(|| Inspector::of(def, &inputs, &results, globals)),
@@ -325,8 +325,7 @@ pub async fn launcher(db: &Db, user: &User) -> AppResult<Launcher> {
         apps: apps
             .into_iter()
             .filter(|a| {
-                a.released_version_id.is_some()
-                    && a.access.environments.iter().any(|e| e == RELEASED)
+                a.released_version_id.is_some() && a.access.environments.contains(&RELEASED)
             })
             .map(|a| (a.name, a.slug))
             .collect(),

@@ -126,7 +126,7 @@ impl Loaded {
         &self,
         db: &Db,
         tx: &mut Tx,
-        to: &str,
+        to: &EnvName,
         overriding: bool,
     ) -> AppResult<Option<Value>> {
         let doc = self.version.definition.as_ref().ok_or_else(|| {
@@ -249,30 +249,34 @@ pub async fn list(
     environment: Option<&str>,
 ) -> AppResult<Vec<VersionView>> {
     let found = apps::find(db, user, app_id).await?;
-    listed(db, &found, environment).await
+    let environment = environment
+        .map(|e| EnvName::existing("environment", e, &found.envs))
+        .transpose()?;
+    listed(db, &found, environment.as_ref()).await
 }
 
 /// `list` for an app already loaded with the caller's access.
-async fn listed(db: &Db, found: &Found, environment: Option<&str>) -> AppResult<Vec<VersionView>> {
-    let listing: Vec<String> = match environment {
+async fn listed(
+    db: &Db,
+    found: &Found,
+    environment: Option<&EnvName>,
+) -> AppResult<Vec<VersionView>> {
+    let listing: Vec<&EnvName> = match environment {
         Some(e) => {
-            let e = EnvName::existing("environment", e, &found.envs)?;
-            let e = e.as_str();
             if !found.access.has(e) {
                 return Err(AppError::forbidden(format!(
                     "You do not have access to {e}"
                 )));
             }
-            vec![e.to_string()]
+            vec![e]
         }
-        None => found.access.listable().map(str::to_string).collect(),
+        None => found.access.listable().collect(),
     };
     if listing.is_empty() {
         return Err(lists_no_version());
     }
     // V9 decided by the one rule, applied in SQL: the environments whose
     // versions these listings show.
-    let listing: Vec<&str> = listing.iter().map(String::as_str).collect();
     let shown = environments_listed(&found.envs, &listing);
     if shown.is_empty() {
         return Ok(Vec::new());
@@ -285,7 +289,7 @@ async fn listed(db: &Db, found: &Found, environment: Option<&str>) -> AppResult<
     );
     let mut q = sqlx::query(&sql).bind(&found.app.id);
     for e in &shown {
-        q = q.bind(*e);
+        q = q.bind(e.as_str());
     }
     q.fetch_all(&db.pool).await?.iter().map(view).collect()
 }
@@ -382,7 +386,7 @@ pub async fn preflight(
     let to = EnvName::existing("to", to.unwrap_or_default(), &l.found.envs)?;
     let doc = l.version.definition.clone().unwrap_or_default();
     let mut conn = db.pool.acquire().await?;
-    let missing = preflight::missing_in(db, &mut *conn, &doc, to.as_str(), false).await?;
+    let missing = preflight::missing_in(db, &mut *conn, &doc, &to, false).await?;
     Ok(Preflight::of(missing))
 }
 
@@ -459,7 +463,7 @@ pub async fn confirmation(
 }
 
 /// The pre-flight of `version` in `env` as a confirmation page shows it.
-async fn checked(db: &Db, user: &User, version: &VersionView, env: &str) -> AppResult<Checked> {
+async fn checked(db: &Db, user: &User, version: &VersionView, env: &EnvName) -> AppResult<Checked> {
     let doc = version.definition.clone().unwrap_or_default();
     let mut conn = db.pool.acquire().await?;
     let missing = preflight::missing_in(db, &mut *conn, &doc, env, false).await?;
@@ -475,7 +479,7 @@ async fn checked(db: &Db, user: &User, version: &VersionView, env: &str) -> AppR
             Default::default()
         };
     Ok(Checked {
-        environment: env.to_string(),
+        environment: env.clone(),
         missing: missing
             .into_iter()
             .map(|m| {
@@ -510,7 +514,7 @@ pub async fn create(
     input: Input<NewVersionInput>,
 ) -> AppResult<VersionView> {
     let found = apps::find(db, user, app_id).await?;
-    found.require(VersionAction::CreateFrom, DEVELOPMENT)?;
+    found.require(VersionAction::CreateFrom, &DEVELOPMENT)?;
     let NewVersion {
         name,
         from_version_id,
@@ -596,7 +600,7 @@ pub async fn update(
     change: Input<VersionChangeInput>,
 ) -> AppResult<VersionView> {
     let l = load(db, user, app_id, version_id).await?;
-    l.found.require(VersionAction::Edit, DEVELOPMENT)?;
+    l.found.require(VersionAction::Edit, &DEVELOPMENT)?;
     let VersionChange { name, description } = change.parse()?;
     let mut tx = db.begin().await?;
     let released = lock_app(db, &mut tx, app_id).await?;
@@ -671,7 +675,7 @@ pub async fn put_definition(
     input: Input<DefinitionInput>,
 ) -> AppResult<VersionView> {
     let l = load(db, user, app_id, version_id).await?;
-    l.found.require(VersionAction::Edit, DEVELOPMENT)?;
+    l.found.require(VersionAction::Edit, &DEVELOPMENT)?;
     let DefinitionChange {
         definition,
         revision,
@@ -690,7 +694,7 @@ pub async fn edit_definition(
     input: Input<crate::domain::editor::EditForm>,
 ) -> AppResult<VersionView> {
     let found = apps::find(db, user, app_id).await?;
-    found.require(VersionAction::Edit, DEVELOPMENT)?;
+    found.require(VersionAction::Edit, &DEVELOPMENT)?;
     let l = load_in(db, found, version_id, true).await?;
     let edit = input.parse()?;
     let current = l.version.definition.clone().unwrap_or(Value::Null);
@@ -818,7 +822,7 @@ pub(super) async fn promote_in(
     from: &str,
     overriding: bool,
     request: Option<&Value>,
-) -> AppResult<String> {
+) -> AppResult<EnvName> {
     if stale(from, &l.version.environment) {
         return Err(AppError::conflict(format!(
             "This version is in {}, not {from}; someone promoted it meanwhile",
@@ -826,7 +830,7 @@ pub(super) async fn promote_in(
         )));
     }
     l.check(VersionAction::Promote)?;
-    let to = next_environment(&l.found.envs, from)
+    let to = next_environment(&l.found.envs, &l.version.environment)
         .expect("checked by the state rules")
         .name
         .clone();
@@ -950,7 +954,7 @@ pub(super) async fn release_in(
     let (app_id, version_id) = (l.found.app.id.as_str(), l.version.id.as_str());
     let target = release_environment(&l.found.envs)
         .map(|e| e.name.clone())
-        .unwrap_or_default();
+        .ok_or_else(|| AppError::conflict("There is no environment to release to"))?;
     let previous = lock_app(db, tx, app_id).await?;
     if previous.as_deref() == Some(version_id) {
         return Ok(Released {
@@ -1083,9 +1087,9 @@ async fn page_of(
             .access
             .listable()
             .next()
-            .unwrap_or(DEVELOPMENT)
-            .to_string(),
-        e => e.to_string(),
+            .unwrap_or(&DEVELOPMENT)
+            .clone(),
+        e => EnvName::existing("environment", e, &found.envs)?,
     };
     let listed = listed(db, &found, Some(&environment)).await?;
     let rows = sqlx::query(
@@ -1148,19 +1152,19 @@ pub async fn run_query(
         AppError::invalid("environment", "Say where to run it: ?environment=NAME")
     })?;
     let env = EnvName::existing("environment", raw, &l.found.envs)?;
-    if let Some(reason) = l.found.access.edit_denial(env.as_str()) {
+    if let Some(reason) = l.found.access.edit_denial(&env) {
         return Err(AppError::forbidden(reason));
     }
     let inputs = input.parse()?;
     let sources = super::data_sources::kinds_held(db).await?;
     let definition = crate::domain::definition::parse(&stored, &sources)?;
-    if !crate::domain::lifecycle::listed_in(&l.found.envs, &l.version.environment, env.as_str()) {
+    if !crate::domain::lifecycle::listed_in(&l.found.envs, &l.version.environment, &env) {
         return Err(AppError::conflict(format!(
             "{} has not reached {env}: it is in {}",
             l.version.name, l.version.environment
         )));
     }
-    super::runner::run(db, &definition, name, env.as_str(), &inputs).await
+    super::runner::run(db, &definition, name, &env, &inputs).await
 }
 
 /// The Queries panel of a version page: its queries, and the environments

@@ -1,7 +1,7 @@
 //! Who may do what (SPEC P3–P8). `decide` is the one function that turns a
 //! user's groups and the permissions covering an app into their access;
 //! every check on both doors asks the `Access` it returns, never the role.
-use super::environment::Environment;
+use super::environment::{EnvName, Environment};
 use super::lifecycle::{listed_in_any, release_environment, VersionAction, DEVELOPMENT};
 use super::user::Role;
 use serde::{Deserialize, Serialize};
@@ -164,8 +164,7 @@ pub enum Level {
     Edit,
 }
 
-/// The pseudo-environment "open the released app" (P4).
-pub const RELEASED: &str = "released";
+pub use super::environment::RELEASED;
 
 /// A change to a whole app (P11): it acts on every environment at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,7 +182,7 @@ pub enum AppChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Access {
     pub level: Level,
-    pub environments: Vec<String>,
+    pub environments: Vec<EnvName>,
     pub flags: Flags,
 }
 
@@ -226,11 +225,11 @@ pub struct Decision {
     pub because: Vec<String>,
 }
 
-fn every_environment(envs: &[Environment]) -> Vec<String> {
+fn every_environment(envs: &[Environment]) -> Vec<EnvName> {
     let mut sorted: Vec<&Environment> = envs.iter().collect();
     sorted.sort_by_key(|e| e.priority);
-    let mut all: Vec<String> = sorted.iter().map(|e| e.name.clone()).collect();
-    all.push(RELEASED.to_string());
+    let mut all: Vec<EnvName> = sorted.iter().map(|e| e.name.clone()).collect();
+    all.push(RELEASED);
     all
 }
 
@@ -286,26 +285,27 @@ fn combine(s: &Subject, envs: &[Environment], explain: bool) -> Decision {
     if s.role == Role::Admin {
         note(&|| "Role admin: edit in every environment and every flag, always".to_string());
         level = Level::Edit;
-        granted.extend(all.iter().map(String::as_str));
+        granted.extend(all.iter().map(|e| e.as_str()));
         shown = true;
     }
     if s.is_creator && s.role != Role::EndUser {
         note(&|| "Creator of this app: edit in every environment".to_string());
         level = Level::Edit;
-        granted.extend(all.iter().map(String::as_str));
+        granted.extend(all.iter().map(|e| e.as_str()));
         shown = true;
     }
     for g in s.grants {
         // A permission whose environments have all gone grants nothing; it
         // never widens to "all" (P4).
-        if !g.environments.is_empty() && !g.environments.iter().any(|e| all.contains(e)) {
+        if !g.environments.is_empty() && !g.environments.iter().any(|e| all.iter().any(|a| a == e))
+        {
             continue;
         }
         note(&|| describe(g));
         level = level.max(g.access);
         shown |= !g.hide_from_dashboard;
         if g.environments.is_empty() {
-            granted.extend(all.iter().map(String::as_str));
+            granted.extend(all.iter().map(|e| e.as_str()));
         } else {
             granted.extend(g.environments.iter().map(String::as_str));
         }
@@ -367,7 +367,7 @@ fn flag_reason(role: Role, groups: &[GroupFlags], flag: Flag) -> String {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Explanation {
     pub level: Level,
-    pub environments: Vec<String>,
+    pub environments: Vec<EnvName>,
     pub can: Can,
     pub because: Vec<String>,
 }
@@ -384,39 +384,36 @@ pub struct Can {
 }
 
 impl Access {
-    pub fn has(&self, env: &str) -> bool {
-        self.environments.iter().any(|e| e == env)
+    pub fn has(&self, env: &EnvName) -> bool {
+        self.environments.contains(env)
     }
 
-    fn edits_in(&self, env: &str) -> bool {
+    fn edits_in(&self, env: &EnvName) -> bool {
         self.level == Level::Edit && self.has(env)
     }
 
     /// V9: whether a version in `version_env` is listed in any environment
     /// of the user's (the one rule for lists, the dashboard and opening a
     /// version).
-    pub fn lists_version(&self, version_env: &str, envs: &[Environment]) -> bool {
+    pub fn lists_version(&self, version_env: &EnvName, envs: &[Environment]) -> bool {
         listed_in_any(envs, version_env, self.listable())
     }
 
     /// Environments (not `released`) in which versions may be listed.
-    pub fn listable(&self) -> impl Iterator<Item = &str> {
-        self.environments
-            .iter()
-            .map(String::as_str)
-            .filter(|e| *e != RELEASED)
+    pub fn listable(&self) -> impl Iterator<Item = &EnvName> {
+        self.environments.iter().filter(|e| **e != RELEASED)
     }
 
     pub fn can(&self, envs: &[Environment]) -> Can {
-        let release_env = release_environment(envs).map(|e| e.name.as_str());
+        let release_env = release_environment(envs).map(|e| &e.name);
         Can {
-            edit: self.edits_in(DEVELOPMENT),
-            create_version: self.edits_in(DEVELOPMENT),
+            edit: self.edits_in(&DEVELOPMENT),
+            create_version: self.edits_in(&DEVELOPMENT),
             promote: self.flags.promote
                 && self.level == Level::Edit
                 && self.listable().any(|e| Some(e) != release_env),
             release: self.flags.release && release_env.is_some_and(|e| self.edits_in(e)),
-            open_released: self.has(RELEASED),
+            open_released: self.has(&RELEASED),
         }
     }
 
@@ -446,7 +443,7 @@ impl Access {
 
     /// Why this user has no edit access in `env`, if they have none: what
     /// opening the builder there and running queries need (P7).
-    pub fn edit_denial(&self, env: &str) -> Option<String> {
+    pub fn edit_denial(&self, env: &EnvName) -> Option<String> {
         (!self.edits_in(env)).then(|| format!("You do not have edit access in {env}"))
     }
 
@@ -454,15 +451,13 @@ impl Access {
     pub fn denial(
         &self,
         action: VersionAction,
-        version_env: &str,
+        version_env: &EnvName,
         envs: &[Environment],
     ) -> Option<String> {
-        // No environments at all cannot happen (E1); then nothing is released.
-        let release_env = release_environment(envs).map_or("", |e| e.name.as_str());
-        let need_edit = |env: &str| self.edit_denial(env);
+        let need_edit = |env: &EnvName| self.edit_denial(env);
         match action {
             VersionAction::Edit | VersionAction::Save | VersionAction::CreateFrom => {
-                need_edit(DEVELOPMENT)
+                need_edit(&DEVELOPMENT)
             }
             VersionAction::Delete => need_edit(version_env),
             VersionAction::Promote if !self.flags.promote => {
@@ -472,7 +467,11 @@ impl Access {
             VersionAction::Release if !self.flags.release => {
                 Some("You do not have the Release permission".into())
             }
-            VersionAction::Release => need_edit(release_env),
+            // No environments at all cannot happen (E1); then nothing is released.
+            VersionAction::Release => match release_environment(envs) {
+                Some(e) => need_edit(&e.name),
+                None => Some("There is no environment to release from".into()),
+            },
         }
     }
 }

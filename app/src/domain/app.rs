@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccessView {
     pub level: Level,
-    pub environments: Vec<String>,
+    pub environments: Vec<super::environment::EnvName>,
     pub can: Can,
 }
 
@@ -46,7 +46,7 @@ pub struct VersionView {
     pub name: String,
     pub description: String,
     pub status: VersionStatus,
-    pub environment: String,
+    pub environment: super::environment::EnvName,
     pub released: bool,
     pub parent_version_id: Option<String>,
     pub created_by: String,
@@ -81,7 +81,7 @@ pub struct DashboardApp {
     pub released_version: Option<String>,
     pub released_at: Option<String>,
     /// Each version's name and environment.
-    pub versions: Vec<(String, String)>,
+    pub versions: Vec<(String, super::environment::EnvName)>,
 }
 
 /// One page of the dashboard.
@@ -120,7 +120,7 @@ pub struct AppPage {
     pub app: AppView,
     pub access: Access,
     pub envs: Vec<super::environment::Environment>,
-    pub environment: String,
+    pub environment: super::environment::EnvName,
     pub versions: Vec<VersionRow>,
     /// How many versions the app has in all.
     pub version_count: usize,

@@ -2,12 +2,11 @@
 //! a version in which state, and where promote goes. Pure: the pages use it
 //! to disable buttons with the reason the server refuses with.
 use super::access::Access;
-use super::environment::Environment;
+use super::environment::{EnvName, Environment};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 
-pub const DEVELOPMENT: &str = "development";
-pub const PRODUCTION: &str = "production";
+pub use super::environment::DEVELOPMENT;
 
 fn trimmed_len_between(raw: &str, field: &str, what: &str, max: usize) -> AppResult<String> {
     let t = raw.trim();
@@ -153,7 +152,7 @@ impl VersionStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VersionFacts<'a> {
     pub status: VersionStatus,
-    pub environment: &'a str,
+    pub environment: &'a EnvName,
     pub released: bool,
     /// How many versions the app has, this one included.
     pub versions_in_app: usize,
@@ -172,8 +171,8 @@ pub enum VersionAction {
 }
 
 /// The environment one step after `current` (V5), if any.
-pub fn next_environment<'e>(envs: &'e [Environment], current: &str) -> Option<&'e Environment> {
-    let here = envs.iter().find(|e| e.name == current)?;
+pub fn next_environment<'e>(envs: &'e [Environment], current: &EnvName) -> Option<&'e Environment> {
+    let here = envs.iter().find(|e| e.name == *current)?;
     envs.iter()
         .filter(|e| e.priority > here.priority)
         .min_by_key(|e| e.priority)
@@ -206,10 +205,10 @@ pub fn state_refusal(
     envs: &[Environment],
 ) -> Option<&'static str> {
     let draft = v.status == VersionStatus::Draft;
-    let is_release_env = release_environment(envs).is_some_and(|e| e.name == v.environment);
+    let is_release_env = release_environment(envs).is_some_and(|e| e.name == *v.environment);
     match action {
         VersionAction::Edit if !draft => Some("Only draft versions can be edited or renamed"),
-        VersionAction::Edit if v.environment != DEVELOPMENT => {
+        VersionAction::Edit if *v.environment != DEVELOPMENT => {
             Some("Versions are edited only in development")
         }
         VersionAction::Save if !draft => Some("This version is already saved"),
@@ -229,8 +228,8 @@ pub fn state_refusal(
 /// V9: whether a version in `version_env` is listed in `listing_env`:
 /// development lists every version; any other environment lists versions
 /// whose environment has that priority or higher.
-pub fn listed_in(envs: &[Environment], version_env: &str, listing_env: &str) -> bool {
-    let prio = |n: &str| envs.iter().find(|e| e.name == n).map(|e| e.priority);
+pub fn listed_in(envs: &[Environment], version_env: &EnvName, listing_env: &EnvName) -> bool {
+    let prio = |n: &EnvName| envs.iter().find(|e| e.name == *n).map(|e| e.priority);
     let lowest = envs.iter().map(|e| e.priority).min();
     match (prio(version_env), prio(listing_env)) {
         (Some(v), Some(l)) => Some(l) == lowest || v >= l,
@@ -242,17 +241,17 @@ pub fn listed_in(envs: &[Environment], version_env: &str, listing_env: &str) -> 
 /// `version_env` is listed in any of them (`released` lists nothing).
 pub fn listed_in_any<'a>(
     envs: &[Environment],
-    version_env: &str,
-    mut listing: impl Iterator<Item = &'a str>,
+    version_env: &EnvName,
+    mut listing: impl Iterator<Item = &'a EnvName>,
 ) -> bool {
     listing.any(|l| listed_in(envs, version_env, l))
 }
 
 /// The environments whose versions `listing` shows (V9), for filtering in
 /// SQL with the same rule.
-pub fn environments_listed<'e>(envs: &'e [Environment], listing: &[&str]) -> Vec<&'e str> {
+pub fn environments_listed<'e>(envs: &'e [Environment], listing: &[&EnvName]) -> Vec<&'e EnvName> {
     envs.iter()
         .filter(|e| listed_in_any(envs, &e.name, listing.iter().copied()))
-        .map(|e| e.name.as_str())
+        .map(|e| &e.name)
         .collect()
 }

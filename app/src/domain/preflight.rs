@@ -4,6 +4,7 @@
 //! in its definition (queries, components, REST fields), and those named in
 //! the target environment's options of the data sources it uses.
 use super::definition::for_each_string;
+use super::environment::EnvName;
 use super::template::{self, Reference};
 use super::user::Role;
 use serde::{Deserialize, Serialize};
@@ -36,7 +37,7 @@ impl MissingKind {
 pub struct Missing {
     pub kind: MissingKind,
     pub name: String,
-    pub environment: String,
+    pub environment: EnvName,
 }
 
 /// `GET …/preflight?to=E`: `ok` exactly when nothing is missing.
@@ -137,11 +138,11 @@ pub fn wanted(
 
 /// Everything `needs` lacks in `environment`: data sources first, then
 /// constants, then secrets, each by name.
-pub fn missing(needs: &Needs, held: &Held, environment: &str) -> Vec<Missing> {
+pub fn missing(needs: &Needs, held: &Held, environment: &EnvName) -> Vec<Missing> {
     let at = |kind, name: &str| Missing {
         kind,
         name: name.to_string(),
-        environment: environment.to_string(),
+        environment: environment.clone(),
     };
     let mut out: BTreeSet<Missing> = needs
         .data_sources
@@ -167,7 +168,7 @@ pub fn override_denied(role: Role) -> Option<&'static str> {
 /// the page where it is given one, and why the caller may not override.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checked {
-    pub environment: String,
+    pub environment: EnvName,
     pub missing: Vec<(Missing, String)>,
     pub override_denied: Option<String>,
 }

@@ -80,7 +80,7 @@ pub struct QueryItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueriesPanel {
     pub queries: Vec<QueryItem>,
-    pub environments: Vec<(String, Option<String>)>,
+    pub environments: Vec<(super::environment::EnvName, Option<String>)>,
     /// Why the definition cannot run as stored, if it cannot.
     pub problem: Option<String>,
 }
@@ -89,6 +89,7 @@ pub struct QueriesPanel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueryRun {
     pub query: String,
+    /// As the form sent it: it may name no environment.
     pub environment: String,
     pub inputs: std::collections::BTreeMap<String, String>,
     pub result: Result<QueryResult, crate::error::AppError>,

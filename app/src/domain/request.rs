@@ -3,7 +3,7 @@
 //! someone who has it. Who may ask, who may decide, and when a request is
 //! stale are decided here, once, for the service and the pages.
 use super::access::Access;
-use super::environment::Environment;
+use super::environment::{EnvName, Environment};
 use super::input::Validate;
 use super::lifecycle::{release_environment, state_refusal, VersionAction, VersionFacts};
 use crate::error::{AppError, AppResult};
@@ -202,10 +202,16 @@ pub fn ask_denial(
     envs: &[Environment],
 ) -> Option<AppError> {
     let acts_in = match action {
-        RequestAction::Promote => v.environment,
-        RequestAction::Release => release_environment(envs).map_or("", |e| e.name.as_str()),
+        RequestAction::Promote => Some(v.environment),
+        RequestAction::Release => release_environment(envs).map(|e| &e.name),
     };
-    access.edit_denial(acts_in).map(AppError::forbidden)
+    match acts_in {
+        Some(env) => access.edit_denial(env).map(AppError::forbidden),
+        // No environments at all cannot happen (E1); then nothing is released.
+        None => Some(AppError::forbidden(
+            "There is no environment to release from",
+        )),
+    }
 }
 
 /// Why this caller may not ask for `action` on this version, if not: the
@@ -240,7 +246,7 @@ pub fn stale(from: &str, now: &str) -> bool {
 /// `version_env`: exactly when they could do it themselves (P8).
 pub fn may_decide(
     action: RequestAction,
-    version_env: &str,
+    version_env: &EnvName,
     access: &Access,
     envs: &[Environment],
 ) -> bool {

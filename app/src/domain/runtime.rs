@@ -56,7 +56,7 @@ pub struct ShownApp {
     pub app_name: String,
     pub slug: String,
     /// Where its queries ran (production for a released app).
-    pub environment: String,
+    pub environment: super::environment::EnvName,
     pub version_name: String,
     /// A preview (R7): shown under a banner naming environment and version.
     pub preview: bool,

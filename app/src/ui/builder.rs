@@ -75,7 +75,7 @@ pub fn ActionLink(label: &'static str, href: String, refused: Option<String>) ->
 pub fn EnvSwitcher(
     app_id: String,
     envs: Vec<Environment>,
-    current: String,
+    #[prop(into)] current: String,
     access: Access,
 ) -> impl IntoView {
     view! {
@@ -86,9 +86,9 @@ pub fn EnvSwitcher(
                 let class = format!("env-tab {}{}", colour_class(&e.name), if active { " active" } else { "" });
                 let href = format!("/build/{app_id}?env={}", e.name);
                 if allowed {
-                    view! { <a class=class href=href aria-current=active.then_some("page")>{e.name.clone()}</a> }.into_any()
+                    view! { <a class=class href=href aria-current=active.then_some("page")>{e.name.to_string()}</a> }.into_any()
                 } else {
-                    view! { <span class=format!("{class} disabled") title=format!("You do not have access to {}", e.name)>{e.name.clone()}</span> }.into_any()
+                    view! { <span class=format!("{class} disabled") title=format!("You do not have access to {}", e.name)>{e.name.to_string()}</span> }.into_any()
                 }
             }).collect_view()}
         </nav>

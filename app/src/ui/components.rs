@@ -38,7 +38,7 @@ pub fn Notice(message: impl Fn() -> Option<String> + Send + Sync + 'static) -> i
 }
 
 #[component]
-pub fn EnvBadge(name: String) -> impl IntoView {
+pub fn EnvBadge(#[prop(into)] name: String) -> impl IntoView {
     let class = format!("env-badge {}", colour_class(&name));
     view! { <span class=class>{name}</span> }
 }

@@ -36,7 +36,7 @@ pub fn PreflightSection(checked: Option<Checked>) -> impl IntoView {
     if c.missing.is_empty() {
         return view! {
             <p class="notice notice-ok" data-testid="preflight-ok">
-                "Pre-flight: " {c.environment} " has a value for every data source and constant this version uses."
+                "Pre-flight: " {c.environment.to_string()} " has a value for every data source and constant this version uses."
             </p>
         }
         .into_any();
@@ -44,12 +44,12 @@ pub fn PreflightSection(checked: Option<Checked>) -> impl IntoView {
     let why = refusal(&Some(c.clone()));
     view! {
         <section class="preflight" data-testid="preflight">
-            <h2>"Pre-flight: missing in " {c.environment.clone()}</h2>
+            <h2>"Pre-flight: missing in " {c.environment.to_string()}</h2>
             <ul>
                 {c.missing.into_iter().map(|(m, link)| view! {
                     <li data-kind=m.kind.as_str() data-name=m.name.clone()>
                         {label(m.kind)} " " <a href=link><code>{m.name.clone()}</code></a>
-                        " has no value in " {m.environment.clone()}
+                        " has no value in " {m.environment.to_string()}
                     </li>
                 }).collect_view()}
             </ul>

@@ -42,7 +42,7 @@ pub fn QueriesSection(
     panel: PanelData,
     app_id: String,
     version_id: String,
-    version_env: String,
+    #[prop(into)] version_env: String,
 ) -> impl IntoView {
     let action = format!("/build/{app_id}/versions/{version_id}#queries");
     view! {
@@ -92,20 +92,21 @@ fn Panel(
 #[component]
 fn QueryCard(
     q: QueryItem,
-    environments: Vec<(String, Option<String>)>,
+    environments: Vec<(crate::domain::environment::EnvName, Option<String>)>,
     last: Option<QueryRun>,
     action: String,
     version_env: String,
 ) -> impl IntoView {
     let chosen = last
         .as_ref()
-        .map(|r| r.environment.clone())
+        .map(|r| r.environment.to_string())
         .unwrap_or(version_env);
     let any_allowed = environments.iter().any(|(_, r)| r.is_none());
     let first_refusal = environments.iter().find_map(|(_, r)| r.clone());
     let options = environments
         .into_iter()
         .map(|(env, refused)| {
+            let env = env.to_string();
             let selected = env == chosen;
             let title = refused.clone().unwrap_or_default();
             view! {
@@ -147,7 +148,7 @@ fn QueryCard(
 
 #[component]
 fn RunResult(run: QueryRun) -> impl IntoView {
-    let env = run.environment.clone();
+    let env = run.environment.to_string();
     let badge_env = env.clone();
     match run.result {
         Err(e) => view! {

@@ -27,7 +27,7 @@ pub fn AskForm(
     app_id: String,
     version_id: String,
     action: RequestAction,
-    from: String,
+    #[prop(into)] from: String,
 ) -> impl IntoView {
     let ask = ServerAction::<CreateRequest>::new();
     view! {

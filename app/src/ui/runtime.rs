@@ -205,7 +205,7 @@ fn AppPage(app: ShownApp) -> impl IntoView {
     });
     let banner = app.preview.then(|| view! {
         <div class=format!("env-banner preview-banner {}", colour_class(&app.environment)) data-testid="preview-banner">
-            "Preview of " <strong>{app.version_name.clone()}</strong> " in " <strong>{app.environment.clone()}</strong>
+            "Preview of " <strong>{app.version_name.clone()}</strong> " in " <strong>{app.environment.to_string()}</strong>
             " (" {app.app_name.clone()} ")"
         </div>
     });
@@ -231,7 +231,7 @@ fn AppPage(app: ShownApp) -> impl IntoView {
                     </tr>
                 } }).collect_view()}</tbody>
             </table>
-            <h3>"Constants in " {app.environment.clone()}</h3>
+            <h3>"Constants in " {app.environment.to_string()}</h3>
             <table><tbody>{i.constants.into_iter().map(|(k, v)| view! { <tr><th>{k}</th><td>{v}</td></tr> }).collect_view()}</tbody></table>
         </aside>
     });
@@ -242,7 +242,7 @@ fn AppPage(app: ShownApp) -> impl IntoView {
         .collect_view();
     view! {
         <Title text=title_text(&app.title)/>
-        <article class="released-app" data-env=app.environment.clone()>
+        <article class="released-app" data-env=app.environment.to_string()>
             {banner}
             <h1>{app.title.clone()}</h1>
             {pages}

@@ -224,7 +224,7 @@ fn Confirm(release: bool) -> impl IntoView {
                         </section>
                     }.into_any()
                 } else {
-                    let to = next_environment(&page.envs, &v.environment).map(|e| e.name.clone()).unwrap_or_default();
+                    let to = next_environment(&page.envs, &v.environment).map(|e| e.name.to_string()).unwrap_or_default();
                     view! {
                         <section class="card narrow confirm">
                             <h1>"Promote"</h1>
@@ -236,7 +236,7 @@ fn Confirm(release: bool) -> impl IntoView {
                             <ActionForm action=promote>
                                 <input type="hidden" name="app_id" value=app_id/>
                                 <input type="hidden" name="version_id" value=v.id.clone()/>
-                                <input type="hidden" name="from" value=v.environment.clone()/>
+                                <input type="hidden" name="from" value=v.environment.to_string()/>
                                 <OverrideBox checked=checked2/>
                                 <ActionButton label="Promote" refused=refused class="primary"/>
                             </ActionForm>

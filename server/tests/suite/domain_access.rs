@@ -4,7 +4,12 @@
 use app::domain::access::{
     decide, explain, Access, Decision, Flags, Grant, GroupFlags, Level, Subject, RELEASED,
 };
-use app::domain::environment::Environment;
+use app::domain::environment::{EnvName, Environment};
+
+/// An environment name as test data (the database vouches for real ones).
+pub fn en(n: &str) -> EnvName {
+    EnvName::stored(n.to_string())
+}
 use app::domain::lifecycle::{refusal, VersionAction, VersionFacts, VersionStatus};
 use app::domain::user::Role;
 use app::error::ErrorCode;
@@ -16,7 +21,7 @@ pub fn envs() -> Vec<Environment> {
         .iter()
         .map(|(n, p)| Environment {
             id: n.to_string(),
-            name: n.to_string(),
+            name: en(n),
             priority: *p,
             is_default: true,
         })
@@ -55,7 +60,7 @@ fn role_grant(role: Role) -> Vec<Grant> {
     match role {
         Role::Admin => vec![],
         Role::Builder => vec![grant("builder", Level::Edit, &[], false)],
-        Role::EndUser => vec![grant("end-user", Level::View, &[RELEASED], false)],
+        Role::EndUser => vec![grant("end-user", Level::View, &["released"], false)],
     }
 }
 
@@ -80,13 +85,13 @@ pub fn role_default(role: Role) -> Access {
 fn facts(env: &str, status: VersionStatus) -> VersionFacts<'_> {
     VersionFacts {
         status,
-        environment: env,
+        environment: Box::leak(Box::new(en(env))),
         released: false,
         versions_in_app: 2,
     }
 }
 
-const ALL_ENVS: [&str; 4] = ["development", "staging", "production", RELEASED];
+const ALL_ENVS: [&str; 4] = ["development", "staging", "production", "released"];
 
 #[test]
 fn p10_example_1_builder_with_view_and_edit_in_one_group_limited_to_staging() {
@@ -103,13 +108,15 @@ fn p10_example_1_builder_with_view_and_edit_in_one_group_limited_to_staging() {
     assert_eq!(a.environments, ["staging"]);
     // Opens the app in staging and runs its queries: versions there can be
     // deleted or promoted, as edit access in staging allows.
-    assert!(a.has("staging"));
-    assert_eq!(a.denial(VersionAction::Promote, "staging", &e), None);
+    assert!(a.has(&en("staging")));
+    assert_eq!(a.denial(VersionAction::Promote, &en("staging"), &e), None);
     // Cannot edit the UI or queries: that is development.
     assert!(!a.can(&e).edit && !a.can(&e).create_version);
-    assert!(a.denial(VersionAction::Edit, "development", &e).is_some());
+    assert!(a
+        .denial(VersionAction::Edit, &en("development"), &e)
+        .is_some());
     // No development, no production (so no release either).
-    assert!(!a.has("development") && !a.has("production") && !a.has(RELEASED));
+    assert!(!a.has(&en("development")) && !a.has(&en("production")) && !a.has(&RELEASED));
     assert!(!a.can(&e).release && !a.can(&e).open_released);
 }
 
@@ -128,7 +135,7 @@ fn p10_example_2_builder_with_overlapping_permissions_across_groups() {
     assert_eq!(a.level, Level::Edit, "edit overrides view across groups");
     assert_eq!(a.environments, ["staging"], "the union is staging alone");
     assert!(!a.can(&envs()).edit);
-    assert!(!a.has("development") && !a.has("production"));
+    assert!(!a.has(&en("development")) && !a.has(&en("production")));
     // The union widens when the groups name different environments (P6).
     let grants = [
         grant("Viewers", Level::View, &["development"], false),
@@ -150,7 +157,7 @@ fn p10_example_3_builder_default_role_with_no_environment_specified() {
     // Opens staging and production, but versions there are not edited: the
     // state rule refuses (409), the permission allows.
     for env in ["staging", "production"] {
-        assert!(a.has(env));
+        assert!(a.has(&en(env)));
         let err = refusal(
             VersionAction::Edit,
             &facts(env, VersionStatus::Saved),
@@ -169,7 +176,7 @@ fn p10_example_4_end_user_default_role() {
     assert_eq!(a.level, Level::View);
     assert_eq!(a.environments, [RELEASED]);
     assert!(a.can(&e).open_released);
-    assert!(!a.has("development") && !a.has("staging") && !a.has("production"));
+    assert!(!a.has(&en("development")) && !a.has(&en("staging")) && !a.has(&en("production")));
     for action in [
         VersionAction::Edit,
         VersionAction::Promote,
@@ -192,8 +199,11 @@ fn p10_example_5_end_user_with_explicit_preview_access() {
     ));
     let a = access(Role::EndUser, &groups, &grants);
     assert_eq!(a.level, Level::View, "preview, not edit");
-    assert_eq!(a.environments, ["development", "staging", RELEASED]);
-    assert!(!a.has("production"), "production only through the release");
+    assert_eq!(a.environments, ["development", "staging", "released"]);
+    assert!(
+        !a.has(&en("production")),
+        "production only through the release"
+    );
     let can = a.can(&envs());
     assert!(!can.edit && !can.create_version && !can.promote && !can.release);
     assert!(can.open_released);
@@ -233,10 +243,10 @@ fn p4_p6_environments_union_none_listed_means_all_released_independent() {
         (vec![vec![]], ALL_ENVS.to_vec()),
         (vec![vec!["staging"]], vec!["staging"]),
         (vec![vec!["production"]], vec!["production"]),
-        (vec![vec![RELEASED]], vec![RELEASED]),
+        (vec![vec!["released"]], vec!["released"]),
         (
-            vec![vec![RELEASED, "development"]],
-            vec!["development", RELEASED],
+            vec![vec!["released", "development"]],
+            vec!["development", "released"],
         ),
         (
             vec![vec!["production"], vec!["development"]],
@@ -276,9 +286,12 @@ fn p4_p6_environments_union_none_listed_means_all_released_independent() {
     let rel = access(
         Role::Builder,
         &[],
-        &[grant("g", Level::Edit, &[RELEASED], false)],
+        &[grant("g", Level::Edit, &["released"], false)],
     );
-    assert!(!rel.has("production"), "released does not grant production");
+    assert!(
+        !rel.has(&en("production")),
+        "released does not grant production"
+    );
     assert!(!rel.can(&envs()).release, "release needs production");
 }
 
@@ -301,7 +314,7 @@ fn p6_creator_admin_no_permission_and_end_user_limits() {
         let d = run(role, true, &[]);
         assert_eq!(
             (d.access.level, d.access.environments.clone()),
-            (Level::Edit, ALL_ENVS.map(String::from).to_vec())
+            (Level::Edit, ALL_ENVS.map(en).to_vec())
         );
         assert!(!d.hidden);
     }
@@ -386,7 +399,7 @@ fn p3_flags_are_the_union_admin_all_end_user_none() {
 #[test]
 fn b6_because_names_each_group_and_permission() {
     let grants = [
-        grant("QA", Level::View, &["staging", RELEASED], false),
+        grant("QA", Level::View, &["staging", "released"], false),
         grant("builder", Level::Edit, &[], true),
     ];
     let d = explain(
@@ -471,11 +484,13 @@ fn oracle(
 /// The same question put to `Access`, the way the services put it.
 fn system(a: &Access, ask: Ask, env: &str, e: &[Environment]) -> bool {
     match ask {
-        Ask::Open => a.has(env),
-        Ask::EditDraft => a.denial(VersionAction::Edit, "development", e).is_none(),
-        Ask::Delete => a.denial(VersionAction::Delete, env, e).is_none(),
-        Ask::Promote => a.denial(VersionAction::Promote, env, e).is_none(),
-        Ask::Release => a.denial(VersionAction::Release, env, e).is_none(),
+        Ask::Open => a.has(&en(env)),
+        Ask::EditDraft => a
+            .denial(VersionAction::Edit, &en("development"), e)
+            .is_none(),
+        Ask::Delete => a.denial(VersionAction::Delete, &en(env), e).is_none(),
+        Ask::Promote => a.denial(VersionAction::Promote, &en(env), e).is_none(),
+        Ask::Release => a.denial(VersionAction::Release, &en(env), e).is_none(),
     }
 }
 
@@ -487,8 +502,8 @@ fn p6_p8_generated_table_agrees_with_the_oracle() {
         vec!["development"],
         vec!["staging"],
         vec!["production"],
-        vec![RELEASED],
-        vec!["staging", RELEASED],
+        vec!["released"],
+        vec!["staging", "released"],
     ];
     let mut templates: Vec<(Level, Vec<&str>)> = Vec::new();
     for level in [Level::View, Level::Edit] {
@@ -567,7 +582,7 @@ fn p6_p8_generated_table_agrees_with_the_oracle() {
                         "{role:?} {set:?}"
                     );
                     assert_eq!(can.release, o(Ask::Release, "production"));
-                    assert_eq!(can.open_released, o(Ask::Open, RELEASED));
+                    assert_eq!(can.open_released, o(Ask::Open, "released"));
                 }
             }
         }
@@ -598,7 +613,7 @@ fn p11_app_wide_changes_need_edit_in_every_environment_and_their_flag() {
         (
             "edit missing staging",
             Level::Edit,
-            vec!["development", "production", RELEASED],
+            vec!["development", "production", "released"],
             Some(staging),
         ),
         (
@@ -687,7 +702,7 @@ fn p11_roles_creators_and_custom_environments() {
     }
     with_qa.push(Environment {
         id: "qa".into(),
-        name: "qa".into(),
+        name: en("qa"),
         priority: 2,
         is_default: false,
     });

@@ -1,6 +1,6 @@
 //! Table tests of the lifecycle rules (SPEC A1, V1–V9) and the role-default
 //! access (P3, P5, P8) they are checked with.
-use super::domain_access::{envs, role_default};
+use super::domain_access::{en, envs, role_default};
 use app::domain::access::{Level, RELEASED};
 use app::domain::lifecycle::*;
 use app::domain::user::Role;
@@ -75,7 +75,7 @@ fn v1_version_names_and_descriptions() {
 #[test]
 fn v5_next_environment_is_one_step() {
     let e = envs();
-    let next = |n: &str| next_environment(&e, n).map(|x| x.name.clone());
+    let next = |n: &str| next_environment(&e, &en(n)).map(|x| x.name.clone());
     assert_eq!(next("development").as_deref(), Some("staging"));
     assert_eq!(next("staging").as_deref(), Some("production"));
     assert_eq!(next("production"), None);
@@ -99,7 +99,7 @@ fn v9_listing_per_environment() {
     ];
     for (version_env, listing, listed) in cases {
         assert_eq!(
-            listed_in(&e, version_env, listing),
+            listed_in(&e, &en(version_env), &en(listing)),
             listed,
             "{version_env} in {listing}"
         );
@@ -109,7 +109,7 @@ fn v9_listing_per_environment() {
 fn facts(status: VersionStatus, env: &str, released: bool, count: usize) -> VersionFacts<'_> {
     VersionFacts {
         status,
-        environment: env,
+        environment: Box::leak(Box::new(en(env))),
         released,
         versions_in_app: count,
     }
@@ -160,7 +160,7 @@ fn p3_p5_p8_role_defaults_decide_permission_first() {
     assert_eq!(builder.level, Level::Edit);
     assert_eq!(
         builder.environments,
-        ["development", "staging", "production", RELEASED]
+        ["development", "staging", "production", "released"]
     );
     let end_user = role_default(Role::EndUser);
     assert_eq!(end_user.level, Level::View);

@@ -1,6 +1,6 @@
 //! Table tests of the pre-flight (SPEC B3) and of who may ask for and
 //! decide promotion requests (B7): pure functions, every case.
-use crate::domain_access::envs;
+use crate::domain_access::{en, envs};
 use app::domain::access::{Access, Flags, Level};
 use app::domain::lifecycle::{VersionFacts, VersionStatus};
 use app::domain::preflight::{
@@ -55,7 +55,7 @@ fn m(kind: MissingKind, name: &str) -> Missing {
     Missing {
         kind,
         name: name.to_string(),
-        environment: "production".to_string(),
+        environment: en("production"),
     }
 }
 
@@ -172,7 +172,7 @@ fn b3_missing_lists_each_kind_in_order() {
         ),
     ];
     for (name, held, expected) in cases {
-        assert_eq!(missing(&n, &held, "production"), expected, "{name}");
+        assert_eq!(missing(&n, &held, &en("production")), expected, "{name}");
     }
     // The wire names of API.md.
     assert_eq!(
@@ -219,7 +219,7 @@ fn access(edit_in: &[&str], promote: bool, release: bool) -> Access {
         } else {
             Level::Edit
         },
-        environments: edit_in.iter().map(|e| e.to_string()).collect(),
+        environments: edit_in.iter().map(|e| en(e)).collect(),
         flags,
     }
 }
@@ -227,7 +227,7 @@ fn access(edit_in: &[&str], promote: bool, release: bool) -> Access {
 fn facts(status: VersionStatus, env: &str) -> VersionFacts<'_> {
     VersionFacts {
         status,
-        environment: env,
+        environment: Box::leak(Box::new(en(env))),
         released: false,
         versions_in_app: 2,
     }
@@ -294,7 +294,7 @@ fn b7_who_may_ask_and_who_decides() {
             "{action:?} {status:?} in {env}, edits {edits:?}, promote {promote}, release {release}"
         );
         // Whoever may decide could do it themselves; no one asks themselves.
-        let decides = may_decide(action, env, &a, &envs);
+        let decides = may_decide(action, &en(env), &a, &envs);
         assert!(
             !(decides && got.is_none()),
             "{action:?} in {env}: both ask and decide"
@@ -302,19 +302,19 @@ fn b7_who_may_ask_and_who_decides() {
     }
     assert!(may_decide(
         Promote,
-        "staging",
+        &en("staging"),
         &access(&["staging"], true, false),
         &envs
     ));
     assert!(!may_decide(
         Promote,
-        "staging",
+        &en("staging"),
         &access(&["development"], true, false),
         &envs
     ));
     assert!(!may_decide(
         Release,
-        "production",
+        &en("production"),
         &access(&all, true, false),
         &envs
     ));

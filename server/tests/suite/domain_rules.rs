@@ -274,3 +274,55 @@ fn s3_client_address_behind_trusted_proxies() {
         "10.0.0.1/32,::1/128"
     );
 }
+
+/// E1, P4: a name from a request becomes an `EnvName` only if the
+/// environment exists (or, for a permission, is `released`); otherwise the
+/// error names the field (422), or is a 404 for a name in a path.
+#[test]
+fn e1_environment_names_are_parsed_against_the_installation() {
+    use app::domain::environment::{EnvName, DEVELOPMENT, RELEASED};
+    let envs = crate::domain_access::envs();
+    let table: [(&str, bool, bool); 6] = [
+        // (raw, exists, may be granted)
+        ("development", true, true),
+        ("staging", true, true),
+        ("production", true, true),
+        ("released", false, true),
+        ("Production", false, false),
+        ("", false, false),
+    ];
+    for (raw, exists, grantable) in table {
+        match EnvName::existing("to", raw, &envs) {
+            Ok(e) => {
+                assert!(exists, "{raw:?} parsed");
+                assert_eq!(e, raw);
+                assert_eq!(e.as_str(), raw);
+            }
+            Err(err) => {
+                assert!(!exists, "{raw:?} refused");
+                assert_eq!(err.status(), 422, "{raw:?}");
+                assert_eq!(err.field.as_deref(), Some("to"), "{raw:?}");
+            }
+        }
+        match EnvName::in_path(raw, &envs) {
+            Ok(_) => assert!(exists, "{raw:?} in a path"),
+            Err(err) => assert_eq!((exists, err.status()), (false, 404), "{raw:?}"),
+        }
+        match EnvName::granted("environments", raw, &envs) {
+            Ok(e) => assert!(grantable && e == raw, "{raw:?} granted"),
+            Err(err) => {
+                assert!(!grantable, "{raw:?} refused as a grant");
+                assert_eq!(err.field.as_deref(), Some("environments"));
+            }
+        }
+    }
+    assert_eq!(DEVELOPMENT, "development");
+    assert_eq!(RELEASED, "released");
+    // The wire form is the bare name, both ways.
+    let dev = EnvName::existing("to", "development", &envs).unwrap();
+    assert_eq!(serde_json::to_string(&dev).unwrap(), "\"development\"");
+    assert_eq!(
+        serde_json::from_str::<EnvName>("\"development\"").unwrap(),
+        DEVELOPMENT
+    );
+}

@@ -230,9 +230,10 @@ async fn c3_d3_secrets_are_write_only_and_sealed_at_rest(b: Backend) {
         )
         .await;
     assert_error(r, 422, "invalid", Some("value")).await;
-    let values = app::backend::constants::values_in(&app.db, "production")
-        .await
-        .unwrap();
+    let values =
+        app::backend::constants::values_in(&app.db, &crate::domain_access::en("production"))
+            .await
+            .unwrap();
     use secrecy::ExposeSecret;
     assert_eq!(values.secrets["DB_PASSWORD"].expose_secret(), SECRET);
 
@@ -260,7 +261,7 @@ async fn c3_d3_secrets_are_write_only_and_sealed_at_rest(b: Backend) {
         .unwrap();
     // The ERROR it logs is expected (scripts/expected-errors.txt).
     use tracing::Instrument;
-    let moved = app::backend::constants::values_in(&app.db, "staging")
+    let moved = app::backend::constants::values_in(&app.db, &crate::domain_access::en("staging"))
         .instrument(tracing::error_span!("request", id = "corrupt-row-probe"))
         .await;
     assert!(moved.is_err());
