@@ -11,6 +11,7 @@ pub mod data_source_form;
 pub mod origin;
 pub mod page_post;
 pub mod query_form;
+pub mod released_page;
 pub mod rest;
 pub mod server_fn_status;
 pub mod sessions;
@@ -23,7 +24,7 @@ use app::{shell, App};
 use axum::Router;
 use config::Settings;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
 use state::AppState;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -70,6 +71,11 @@ async fn unlock_secrets(settings: &Settings, mut db: Db) -> Result<Db, String> {
     Ok(db)
 }
 
+use axum::extract::{Path, Query, Request};
+
+/// The released app's address (R5).
+const RELEASED_APP_PATH: &str = "/apps/{slug}";
+
 /// Connects, migrates and builds the whole router for `settings`.
 pub async fn build(settings: &Settings) -> Result<Router, String> {
     let db = unlock_secrets(settings, open_database(settings).await?).await?;
@@ -99,7 +105,18 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             settings.session_hours,
         )));
 
-    let routes = generate_route_list(App);
+    // Released apps are served by `released_page`, outside the reactive
+    // runtime; the router knows the path only to load such a page whole.
+    let routes =
+        generate_route_list_with_exclusions(App, Some(vec![RELEASED_APP_PATH.to_string()]));
+    let released = released_page::Released {
+        db: db.clone(),
+        stylesheet: format!(
+            "/{}/{}.css",
+            leptos_options.site_pkg_dir, leptos_options.output_name
+        )
+        .into(),
+    };
     let context = {
         let db = db.clone();
         move || provide_context(db.clone())
@@ -141,10 +158,18 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             }),
         )
         .route(
-            "/apps/{slug}",
-            axum::routing::post({
-                let (db, options) = (db.clone(), leptos_options.clone());
-                move |req: axum::extract::Request| app_form::post(db.clone(), options.clone(), req)
+            RELEASED_APP_PATH,
+            axum::routing::get({
+                let released = released.clone();
+                move |path: Path<String>, query: Query<released_page::PageQuery>, req: Request| {
+                    released_page::get(released.clone(), path, query, req)
+                }
+            })
+            .post({
+                let released = released.clone();
+                move |path: Path<String>, query: Query<released_page::PageQuery>, req: Request| {
+                    released_page::post(released.clone(), path, query, req)
+                }
             }),
         )
         .route(

@@ -45,13 +45,6 @@ pub(crate) mod context {
             })
     }
 
-    /// The caller, signed in or not (public apps open for anyone).
-    pub async fn visitor() -> AppResult<(Db, Option<User>)> {
-        let db = db()?;
-        let user = session::current_user(&db, &session().await?).await?;
-        Ok((db, user))
-    }
-
     pub async fn user() -> AppResult<(Db, User)> {
         let db = db()?;
         let user = session::require_user(&db, &session().await?).await?;

@@ -22,18 +22,6 @@ pub fn flat(action: Action) -> (Option<String>, Option<BTreeMap<String, String>>
 use crate::error::AppError;
 use leptos::prelude::*;
 
-#[server(endpoint = "open_app")]
-pub async fn open_app(
-    slug: String,
-    page: Option<String>,
-    run: Option<String>,
-    inputs: Option<BTreeMap<String, String>>,
-) -> Result<ShownApp, AppError> {
-    let (db, visitor) = super::context::visitor().await?;
-    let action = action(run, inputs);
-    crate::backend::runtime::released(&db, visitor.as_ref(), &slug, page.as_deref(), action).await
-}
-
 #[server(endpoint = "open_preview")]
 pub async fn open_preview(
     slug: String,

@@ -66,16 +66,10 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
     }
 }
 
-/// A query's rows as a table (the Queries panel, app pages).
+/// A query's rows as a table (the Queries panel), as app pages show them.
 #[component]
 pub fn RowsTable(columns: Vec<String>, rows: Vec<Vec<serde_json::Value>>) -> impl IntoView {
-    use crate::domain::query::cell_text;
-    view! {
-        <table>
-            <thead><tr>{columns.into_iter().map(|c| view! { <th>{c}</th> }).collect_view()}</tr></thead>
-            <tbody>{rows.into_iter().map(|r| view! {
-                <tr>{r.iter().map(|v| view! { <td>{cell_text(v)}</td> }).collect_view()}</tr>
-            }).collect_view()}</tbody>
-        </table>
-    }
+    let mut html = String::new();
+    super::app_html::rows_table(&mut html, &columns, &rows);
+    view! { <div class="rows-table" inner_html=html></div> }
 }

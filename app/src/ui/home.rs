@@ -41,7 +41,7 @@ fn Launcher(user: User) -> impl IntoView {
                     Ok(l) => view! {
                         <ul class="launcher">
                             {l.apps.into_iter().map(|(name, slug)| view! {
-                                <li><a href=format!("/apps/{slug}")>{name}</a></li>
+                                <li><a href=format!("/apps/{slug}") rel="external">{name}</a></li>
                             }).collect_view()}
                         </ul>
                     }.into_any(),

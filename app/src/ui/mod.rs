@@ -1,5 +1,6 @@
 //! Pages and components, grouped by feature.
 pub mod app;
+pub mod app_html;
 pub mod audit;
 pub mod auth;
 pub mod builder;

@@ -1,20 +1,19 @@
-//! Apps as their users see them (SPEC R2, R5–R7): the released app at
-//! `/apps/{slug}`, with no builder chrome and the app's own title, and a
-//! preview at `/apps/{slug}/preview?env=E&version=NAME` under a banner in
-//! E's colour. Both are rendered on the server with the data of their
-//! environment. Inputs, buttons and forms are plain form posts to the page
-//! itself (`server::app_form`), which answers the page again with the
-//! inputs and results. With JavaScript on, the page sends the same fields
-//! itself and shows the answer in place (`Sent`).
-use super::components::{ErrorPage, RowsTable};
+//! Previews (SPEC R7) at `/apps/{slug}/preview?env=E&version=NAME`: the
+//! app's article (`ui::app_html`, as released apps show it) under a banner
+//! in E's colour, rendered on the server with the data of E, and the
+//! inspector for edit access. Inputs, buttons and forms are plain form
+//! posts to the page itself (`server::app_form`), which answers the page
+//! again with the inputs and results. With JavaScript on, the page sends
+//! the same fields itself and shows the answer in place (`Sent`). The
+//! released app itself is served outside this runtime
+//! (`server::released_page`).
+use super::app_html::article;
+use super::components::ErrorPage;
 use super::shell::{Gate, Need};
-use crate::api::runtime::{flat, open_app, open_preview};
-use crate::domain::environment::colour_class;
-use crate::domain::query::QueryResult;
-use crate::domain::runtime::{Action, Shown, ShownApp, ShownInput, INPUT_PREFIX};
+use crate::api::runtime::{flat, open_preview};
+use crate::domain::runtime::{Action, ShownApp};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// What this answer's form post sent, if it was one.
@@ -90,36 +89,24 @@ fn fields_of(ev: &leptos::ev::SubmitEvent) -> Vec<(String, String)> {
     fields
 }
 
+/// The released app is served whole by the server (`ui::app_html`,
+/// `server::released_page`): a link to it followed in the browser loads it.
 #[component]
 pub fn ReleasedAppRoute() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let sent = Sent::new();
-    let shown = Resource::new(
-        move || {
-            (
-                params.read().get("slug").unwrap_or_default(),
-                query.read().get("page"),
-                sent.0.get(),
-            )
-        },
-        move |(slug, page, (_, action))| {
-            let (run, inputs) = flat(action);
-            open_app(slug, page, run, inputs)
-        },
-    );
-    view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match shown.await {
-                    Ok(app) => view! { <AppPage app/> }.into_any(),
-                    // Not signed in and not public: sign in first.
-                    Err(e) if e.status() == 401 => view! { <Redirect path="/login"/> }.into_any(),
-                    Err(e) => view! { <Title text="Not found"/> <ErrorPage error=e/> }.into_any(),
-                }
-            })}
-        </Transition>
+    // The router changes the address only after this renders: go to the
+    // address it matched, not the one still shown.
+    #[cfg(not(feature = "ssr"))]
+    {
+        let at = leptos_router::hooks::use_location();
+        let (path, search) = (at.pathname.get_untracked(), at.search.get_untracked());
+        let to = if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
+        };
+        let _ = window().location().set_href(&to);
     }
+    view! { <p class="loading">"Loading…"</p> }
 }
 
 #[component]
@@ -163,57 +150,11 @@ fn Preview() -> impl IntoView {
     }
 }
 
-/// Where the page's forms post: the page itself, keeping its query.
-fn own_address(app: &ShownApp) -> String {
-    if app.preview {
-        format!(
-            "/apps/{}/preview?env={}&version={}&page={}",
-            app.slug, app.environment, app.version_name, app.page
-        )
-    } else {
-        format!("/apps/{}?page={}", app.slug, app.page)
-    }
-}
-
+/// A preview: the app's article (`app_html`, the same as released) and,
+/// for edit access, the inspector. With JavaScript on, its forms are sent
+/// in place (`Sent`).
 #[component]
 fn AppPage(app: ShownApp) -> impl IntoView {
-    let address = own_address(&app);
-    // The standalone inputs go with every form, so a form's post keeps them.
-    let standalone: Vec<ShownInput> = app
-        .components
-        .iter()
-        .filter_map(|c| match c {
-            Shown::Input { input, .. } => Some(input.clone()),
-            _ => None,
-        })
-        .collect();
-    let pages = (app.pages.len() > 1).then(|| {
-        let base = if app.preview {
-            format!("/apps/{}/preview?env={}&version={}&page=", app.slug, app.environment, app.version_name)
-        } else {
-            format!("/apps/{}?page=", app.slug)
-        };
-        view! {
-            <nav class="app-pages">
-                {app.pages.iter().map(|(name, title)| {
-                    let label = if title.is_empty() { name.clone() } else { title.clone() };
-                    let current = *name == app.page;
-                    view! { <a href=format!("{base}{name}") aria-current=current.then_some("page")>{label}</a> " " }
-                }).collect_view()}
-            </nav>
-        }
-    });
-    let banner = app.preview.then(|| view! {
-        <div class=format!("env-banner preview-banner {}", colour_class(&app.environment)) data-testid="preview-banner">
-            "Preview of " <strong>{app.version_name.clone()}</strong> " in " <strong>{app.environment.to_string()}</strong>
-            " (" {app.app_name.clone()} ")"
-        </div>
-    });
-    let outcome = app.outcome.clone().map(|o| view! {
-        <p class=if o.ok { "notice notice-ok" } else { "notice notice-error" } role="status" data-testid="outcome">
-            {o.message}
-        </p>
-    });
     let inspector = app.inspector.clone().map(|i| view! {
         <aside class="card inspector" data-testid="inspector">
             <h2>"Inspector"</h2>
@@ -235,21 +176,9 @@ fn AppPage(app: ShownApp) -> impl IntoView {
             <table><tbody>{i.constants.into_iter().map(|(k, v)| view! { <tr><th>{k}</th><td>{v}</td></tr> }).collect_view()}</tbody></table>
         </aside>
     });
-    let components = app
-        .components
-        .into_iter()
-        .map(|c| view! { <Component c address=address.clone() standalone=standalone.clone()/> })
-        .collect_view();
     view! {
         <Title text=title_text(&app.title)/>
-        <article class="released-app" data-env=app.environment.to_string()>
-            {banner}
-            <h1>{app.title.clone()}</h1>
-            {pages}
-            {outcome}
-            <form id="app-form" method="post" action=address.clone() on:submit=send_in_place()></form>
-            {components}
-        </article>
+        <div class="app-frame" on:submit=send_in_place() inner_html=article(&app)></div>
         {inspector}
     }
 }
@@ -259,71 +188,4 @@ fn AppPage(app: ShownApp) -> impl IntoView {
 /// the element. The heading shows the title as it is, escaped.
 fn title_text(title: &str) -> String {
     title.replace('<', "‹").replace('>', "›").replace('&', "＆")
-}
-
-#[component]
-fn Field(input: ShownInput, form: Option<&'static str>) -> impl IntoView {
-    view! {
-        <label>{input.label.clone()} " "
-            <input type=input.input_type.clone() name=format!("{INPUT_PREFIX}{}", input.name)
-                value=input.value.clone() form=form/>
-        </label>
-    }
-}
-
-#[component]
-fn Component(c: Shown, address: String, standalone: Vec<ShownInput>) -> impl IntoView {
-    match c {
-        Shown::Heading { id, text } => view! { <h2 data-component=id>{text}</h2> }.into_any(),
-        Shown::Text { id, text } => view! { <p data-component=id>{text}</p> }.into_any(),
-        Shown::Input { id, input } => view! {
-            <div data-component=id><Field input form=Some("app-form")/></div>
-        }
-        .into_any(),
-        Shown::Button { id, label, query } => view! {
-            <div data-component=id>
-                <button type="submit" form="app-form" name="run" value=query>{label}</button>
-            </div>
-        }
-        .into_any(),
-        Shown::Form {
-            id,
-            query,
-            submit_label,
-            inputs,
-        } => {
-            let label = if submit_label.is_empty() {
-                "Submit".to_string()
-            } else {
-                submit_label
-            };
-            view! {
-                <form method="post" action=address class="app-form grid-form" data-component=id on:submit=send_in_place()>
-                    <input type="hidden" name="run" value=query/>
-                    {standalone.into_iter().map(|i| view! {
-                        <input type="hidden" name=format!("{INPUT_PREFIX}{}", i.name) value=i.value/>
-                    }).collect_view()}
-                    {inputs.into_iter().map(|input| view! { <Field input form=None/> }).collect_view()}
-                    <button type="submit" class="primary">{label}</button>
-                </form>
-            }
-            .into_any()
-        }
-        Shown::Table { id, query, result } => {
-            let body = match result {
-                None => view! { <p class="muted">{format!("{query} has not run (it does not run on load).")}</p> }.into_any(),
-                Some(Err(message)) => view! { <p class="notice notice-error" role="alert">{format!("{query}: {message}")}</p> }.into_any(),
-                Some(Ok(QueryResult::Sql { columns, rows, truncated, .. })) => view! {
-                    <RowsTable columns rows/>
-                    {truncated.then(|| view! { <p class="muted">"Only the first 1,000 rows are shown."</p> })}
-                }
-                .into_any(),
-                Some(Ok(QueryResult::Rest { body, .. })) => view! {
-                    <pre>{serde_json::to_string_pretty(&body).unwrap_or_default()}</pre>
-                }
-                .into_any(),
-            };
-            view! { <section class="app-table" data-component=id data-query=query.clone()>{body}</section> }.into_any()
-        }
-    }
 }

@@ -182,8 +182,7 @@ async fn r2_text_is_escaped_and_forms_write_with_bound_inputs(b: Backend) {
     let html = r.text().await.unwrap();
     assert!(html.contains("Done."), "{html}");
     assert!(
-        html.contains("&lt;script&gt;x&lt;/script&gt;&#x27;); DROP TABLE orders;--")
-            || html.contains("&lt;script&gt;x&lt;/script&gt;'); DROP TABLE orders;--"),
+        html.contains("&lt;script&gt;x&lt;/script&gt;&#39;); DROP TABLE orders;--"),
         "{html}"
     );
     // The button runs the search with the page's input, which it keeps.

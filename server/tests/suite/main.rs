@@ -34,3 +34,4 @@ mod http_tokens;
 mod http_users;
 mod pipeline_example;
 mod process;
+mod ui_app_html;
