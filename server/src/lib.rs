@@ -111,11 +111,7 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
         generate_route_list_with_exclusions(App, Some(vec![RELEASED_APP_PATH.to_string()]));
     let released = released_page::Released {
         db: db.clone(),
-        stylesheet: format!(
-            "/{}/{}.css",
-            leptos_options.site_pkg_dir, leptos_options.output_name
-        )
-        .into(),
+        stylesheet: app::ui::app::stylesheet_href(&leptos_options).into(),
     };
     let context = {
         let db = db.clone();
@@ -155,6 +151,18 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
                 move |path, req: axum::extract::Request| {
                     data_source_form::test(db.clone(), options.clone(), path, req)
                 }
+            }),
+        )
+        // Leptos's router would match the address with a trailing slash.
+        .route(
+            "/apps/{slug}/",
+            axum::routing::get(|Path(slug): Path<String>, req: Request| async move {
+                let query = req
+                    .uri()
+                    .query()
+                    .map(|q| format!("?{q}"))
+                    .unwrap_or_default();
+                axum::response::Redirect::permanent(&format!("/apps/{slug}{query}"))
             }),
         )
         .route(

@@ -279,22 +279,33 @@ fn component(out: &mut String, c: &Shown, address: &str, standalone: &[&ShownInp
 /// is posted as the browser would post it, and the answer's article
 /// replaces the page's. `data-hydrated` says the page is ready, as on the
 /// builder's pages.
+/// An answer that is no app page (an error, the sign-in page) is shown
+/// whole, never posted again: the action may have run. Only a post that
+/// never left falls back to the browser's own.
 const IN_PLACE: &str = r#"<script>
 document.body.setAttribute("data-hydrated", "true");
 document.addEventListener("submit", async (e) => {
   const form = e.target;
   if (!(form instanceof HTMLFormElement) || !document.querySelector("article.released-app")) return;
   e.preventDefault();
-  const body = new URLSearchParams(new FormData(form, e.submitter));
+  const body = new URLSearchParams(new FormData(form));
+  const by = e.submitter;
+  if (by && by.name) body.append(by.name, by.value);
+  let res;
   try {
-    const res = await fetch(form.action, { method: "POST", body, headers: { accept: "text/html" } });
-    const doc = new DOMParser().parseFromString(await res.text(), "text/html");
-    const next = doc.querySelector("article.released-app");
-    if (!next) throw new Error("no article");
+    res = await fetch(form.action, { method: "POST", body, headers: { accept: "text/html" } });
+  } catch (_) {
+    HTMLFormElement.prototype.submit.call(form);
+    return;
+  }
+  if (res.redirected) { location.href = res.url; return; }
+  const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+  const next = doc.querySelector("article.released-app");
+  if (next) {
     document.querySelector("article.released-app").replaceWith(next);
     document.title = doc.title;
-  } catch (_) {
-    form.submit();
+  } else {
+    document.documentElement.replaceWith(document.adoptNode(doc.documentElement));
   }
 });
 </script>"#;
@@ -320,15 +331,20 @@ pub fn released_page(app: &ShownApp, stylesheet: &str) -> String {
     out
 }
 
-/// The page of an address that shows no app: why (as the builder's error
-/// page says it), and the way home.
-pub fn refusal_page(status: u16, message: &str, stylesheet: &str) -> String {
-    let title = match status {
+/// The heading of an error page (the builder's pages' too).
+pub fn error_title(status: u16) -> &'static str {
+    match status {
         401 => "Please sign in",
         403 => "Not allowed",
         404 => "Not found",
         _ => "Something went wrong",
-    };
+    }
+}
+
+/// The page of an address that shows no app: why (as the builder's error
+/// page says it), and the way home.
+pub fn refusal_page(status: u16, message: &str, stylesheet: &str) -> String {
+    let title = error_title(status);
     let mut out = String::with_capacity(1024);
     document(&mut out, &format!("{title} · Stagecraft"), stylesheet);
     let _ = write!(out, "<section class=\"error-page\"><h1>{title}</h1><p>");

@@ -51,12 +51,7 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
             resp.set_status(status);
         }
     }
-    let title = match error.status() {
-        401 => "Please sign in",
-        403 => "Not allowed",
-        404 => "Not found",
-        _ => "Something went wrong",
-    };
+    let title = super::app_html::error_title(error.status());
     view! {
         <section class="error-page">
             <h1>{title}</h1>

@@ -99,12 +99,22 @@ pub fn ReleasedAppRoute() -> impl IntoView {
     {
         let at = leptos_router::hooks::use_location();
         let (path, search) = (at.pathname.get_untracked(), at.search.get_untracked());
+        let path = path.trim_end_matches('/');
         let to = if search.is_empty() {
-            path
+            path.to_string()
         } else {
             format!("{path}?{search}")
         };
-        let _ = window().location().set_href(&to);
+        // Never the page this is already: that would load it forever.
+        let here = window().location();
+        let shown = format!(
+            "{}{}",
+            here.pathname().unwrap_or_default(),
+            here.search().unwrap_or_default()
+        );
+        if shown != to {
+            let _ = window().location().set_href(&to);
+        }
     }
     view! { <p class="loading">"Loading…"</p> }
 }

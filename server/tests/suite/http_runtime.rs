@@ -248,6 +248,10 @@ async fn r6_p10_who_opens_released_apps_and_previews(b: Backend) {
     let r = app.page(&nobody, "/apps/shop-app").await;
     assert_eq!(r.status(), 302);
     assert_eq!(r.headers()["location"], "/login");
+    // With a trailing slash: the same address, kept with its query.
+    let r = app.page(&nobody, "/apps/shop-app/?page=home").await;
+    assert_eq!(r.status(), 308);
+    assert_eq!(r.headers()["location"], "/apps/shop-app?page=home");
     let r = app
         .patch(
             &admin,
