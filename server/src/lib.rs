@@ -165,21 +165,13 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
                 axum::response::Redirect::permanent(&format!("/apps/{slug}{query}"))
             }),
         )
-        .route(
-            RELEASED_APP_PATH,
-            axum::routing::get({
-                let released = released.clone();
+        .route(RELEASED_APP_PATH, {
+            let page =
                 move |path: Path<String>, query: Query<released_page::PageQuery>, req: Request| {
-                    released_page::get(released.clone(), path, query, req)
-                }
-            })
-            .post({
-                let released = released.clone();
-                move |path: Path<String>, query: Query<released_page::PageQuery>, req: Request| {
-                    released_page::post(released.clone(), path, query, req)
-                }
-            }),
-        )
+                    released_page::page(released.clone(), path, query, req)
+                };
+            axum::routing::get(page.clone()).post(page)
+        })
         .route(
             "/apps/{slug}/preview",
             axum::routing::post({

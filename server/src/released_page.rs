@@ -27,41 +27,28 @@ pub struct Released {
     pub stylesheet: Arc<str>,
 }
 
-pub async fn get(
+/// `GET` shows the page; `POST` runs the form's action first and is
+/// never cached.
+pub async fn page(
     released: Released,
     Path(slug): Path<String>,
     Query(q): Query<PageQuery>,
     req: Request,
 ) -> Response {
     let session = req.extensions().get::<Session>().cloned();
-    answer(
-        &released,
-        &slug,
-        q.page.as_deref(),
-        Action::default(),
-        session,
-    )
-    .await
-}
-
-pub async fn post(
-    released: Released,
-    Path(slug): Path<String>,
-    Query(q): Query<PageQuery>,
-    req: Request,
-) -> Response {
-    let session = req.extensions().get::<Session>().cloned();
-    let fields: Vec<(String, String)> = page_post::form(req.into_body()).await.unwrap_or_default();
-    let mut res = answer(
-        &released,
-        &slug,
-        q.page.as_deref(),
-        Action::from_fields(&fields),
-        session,
-    )
-    .await;
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let posted = req.method() == http::Method::POST;
+    let action = if posted {
+        let fields: Vec<(String, String)> =
+            page_post::form(req.into_body()).await.unwrap_or_default();
+        Action::from_fields(&fields)
+    } else {
+        Action::default()
+    };
+    let mut res = answer(&released, &slug, q.page.as_deref(), action, session).await;
+    if posted {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
 }
 
