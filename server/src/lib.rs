@@ -76,6 +76,25 @@ use axum::extract::{Path, Query, Request};
 /// The released app's address (R5).
 const RELEASED_APP_PATH: &str = "/apps/{slug}";
 
+/// The pages the router serves, found once per process. Finding them runs
+/// the app with resource loading switched off process-wide (leptos_router's
+/// `SuppressResourceLoad` is one global flag), and a page whose data began
+/// loading on another thread in that moment waits forever (leptos issue
+/// #4773): a server finds them before it serves, but a second server in the
+/// same process (the tests run dozens) must never find them again.
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES
+        .get_or_init(|| {
+            // Released apps are served by `released_page`, outside the
+            // reactive runtime; the router knows the path only to load such
+            // a page whole.
+            generate_route_list_with_exclusions(App, Some(vec![RELEASED_APP_PATH.to_string()]))
+        })
+        .clone()
+}
+
 /// Connects, migrates and builds the whole router for `settings`.
 pub async fn build(settings: &Settings) -> Result<Router, String> {
     let db = unlock_secrets(settings, open_database(settings).await?).await?;
@@ -105,10 +124,7 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             settings.session_hours,
         )));
 
-    // Released apps are served by `released_page`, outside the reactive
-    // runtime; the router knows the path only to load such a page whole.
-    let routes =
-        generate_route_list_with_exclusions(App, Some(vec![RELEASED_APP_PATH.to_string()]));
+    let routes = page_routes();
     let released = released_page::Released {
         db: db.clone(),
         stylesheet: app::ui::app::stylesheet_href(&leptos_options).into(),

@@ -10,6 +10,7 @@ both_backends!(
     p3_a_flag_changed_on_one_instance_holds_at_once_on_another,
     p1_a_user_deactivated_on_one_instance_is_out_on_another,
     s4_a_session_ended_on_one_instance_is_ended_on_another,
+    pages_render_while_other_servers_start_in_the_process,
 );
 
 /// Whether `check` holds within half a second: a moment for the other
@@ -123,4 +124,50 @@ async fn s4_a_session_ended_on_one_instance_is_ended_on_another(b: Backend) {
     let r = app.post(&c, "/api/v1/auth/logout", json!({})).await;
     assert_eq!(r.status(), 204);
     assert!(within_a_moment(|| async { me_there().await == 401 }).await);
+}
+
+/// Starting a server once ran the whole app with resource loading switched
+/// off for the process (leptos_router's route listing), and a page whose
+/// data began loading in that moment never answered: a dashboard in the CI
+/// run waited 90 s. Servers start here while pages render, and every page
+/// answers, whole, within seconds.
+async fn pages_render_while_other_servers_start_in_the_process(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin().await;
+    let r = app
+        .post(&admin, "/api/v1/apps", json!({"name": "Rendered"}))
+        .await;
+    assert_eq!(r.status(), 201);
+    let starting = async {
+        let mut started = Vec::new();
+        for _ in 0..6 {
+            started.push(app.another_instance().await);
+        }
+        started
+    };
+    let rendering = futures::future::join_all((0..3).map(|lane| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            for i in 0..15 {
+                let page = async {
+                    let r = app.page(admin, "/").await;
+                    (r.status(), r.text().await.unwrap())
+                };
+                let (status, html) = tokio::time::timeout(std::time::Duration::from_secs(20), page)
+                    .await
+                    .unwrap_or_else(|_| panic!("lane {lane}, page {i}: no answer in 20 s"));
+                assert_eq!(status, 200, "lane {lane}, page {i}");
+                assert!(
+                    html.contains("Rendered"),
+                    "lane {lane}, page {i}: the app listed"
+                );
+            }
+        }
+    }));
+    let (started, _) = tokio::join!(starting, rendering);
+    // The servers that started serve too.
+    for other in &started {
+        let r = admin.get(other.url("/")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
 }
