@@ -5,7 +5,9 @@
 #   - the unauthenticated 401 of GET /api/v1/environments (no query),
 #   - the not-found page,
 #   - a static asset (the built CSS, by its hashed name),
-#   - the signed-in dashboard (20 apps).
+#   - the signed-in dashboard (20 apps): held as rendered HTML until the
+#     next change (server::held_pages), and rendered, each request at an
+#     address of its own (`/?fresh=…`, which the page ignores).
 # and the server's memory: RSS after start, after the set-up, and the peak.
 # Writes the table between the bench-pages markers of README.md.
 #   bash scripts/bench-pages.sh            (builds the release if missing)
@@ -27,20 +29,35 @@ CSS=$(curl -s -b "$JAR" "$BASE/" | grep -o '/pkg/[^"]*\.css' | head -1)
 [ "$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" "$BASE/")" = 200 ] || { echo "the dashboard did not answer 200"; exit 1; }
 RSS_READY=$(rss)
 
-run() { # name, expected status, path, [cookie]
+# A new address for every request of every wrk thread.
+cat >"$DIR/fresh.lua" <<'LUA'
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args) n = 0 end
+function request()
+  n = n + 1
+  return wrk.format(nil, "/?fresh=" .. tid .. "-" .. n)
+end
+LUA
+run() { # name, expected status, path, [cookie], [wrk options…]
   local name=$1 status=$2 path=$3 cookie=${4:-}
+  shift 4 2>/dev/null || shift $#
   local got
   got=$(curl -s -o /dev/null -w '%{http_code}' ${cookie:+-H "Cookie: $cookie"} "$BASE$path")
   [ "$got" = "$status" ] || { echo "$name: expected $status, got $got"; exit 1; }
   local m
-  m=$(measure "$path" ${cookie:+-H "Cookie: $cookie"})
+  m=$(measure "$path" ${cookie:+-H "Cookie: $cookie"} "$@")
   echo "$name|$status|$(cut -d'|' -f1-3 <<<"$m")"
 }
 ROWS=()
 ROWS+=("$(run '401 answer (`GET /api/v1/environments`, no session)' 401 /api/v1/environments)")
 ROWS+=("$(run 'not-found page' 404 /no-such-page)")
 ROWS+=("$(run "static asset (\`$(basename "$CSS")\`, from memory)" 200 "$CSS")")
-ROWS+=("$(run 'signed-in dashboard (20 apps)' 200 / "$COOKIE")")
+ROWS+=("$(run 'signed-in dashboard (20 apps), held' 200 / "$COOKIE")")
+ROWS+=("$(run 'signed-in dashboard (20 apps), rendered (a new address each request)' 200 /?fresh=0 "$COOKIE" -s "$DIR/fresh.lua")")
 RSS_END=$(rss)
 PEAK=$(peak)
 
@@ -54,7 +71,7 @@ wrk 2 threads, 64 connections, 10 s per row, all rows in one run:
 |---|---|---|---|---|
 $(for r in "${ROWS[@]}"; do IFS='|' read -r n s q p50 p99 <<<"$r"; echo "| $n | $s | $q | $p50 | $p99 |"; done)
 
-Dashboard / not-found page: $(ratio "$(rps_of 3)" "$(rps_of 1)"); not-found page / 401 answer: $(ratio "$(rps_of 1)" "$(rps_of 0)").
+Dashboard held / not-found page: $(ratio "$(rps_of 3)" "$(rps_of 1)"); dashboard rendered / not-found page: $(ratio "$(rps_of 4)" "$(rps_of 1)"); not-found page / 401 answer: $(ratio "$(rps_of 1)" "$(rps_of 0)").
 Server memory: $RSS_START MB RSS after start, $RSS_READY MB after set-up and 20 apps, $RSS_END MB after the load, peak $PEAK MB.
 <!-- bench-pages:end -->"
 write_readme bench-pages "$TABLE"

@@ -8,6 +8,7 @@ pub mod cache_guard;
 pub mod client_address;
 pub mod config;
 pub mod data_source_form;
+pub mod held_pages;
 pub mod origin;
 pub mod page_post;
 pub mod query_form;
@@ -195,10 +196,18 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
                 move |req: axum::extract::Request| app_form::post(db.clone(), options.clone(), req)
             }),
         )
-        .fallback(not_found(context, leptos_options.clone()))
+        .fallback(not_found(
+            context,
+            leptos_options.clone(),
+            held_pages::Pages::new(db.clone(), http::StatusCode::NOT_FOUND, 64),
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(
             server_fn_status::use_error_status,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            held_pages::Pages::new(db.clone(), http::StatusCode::OK, 256),
+            held_pages::hold_start_page,
         ))
         .layer(axum::middleware::from_fn_with_state(
             public_origin,
@@ -245,6 +254,7 @@ pub async fn demo(settings: &Settings) -> Result<String, String> {
 fn not_found(
     context: impl Fn() + Clone + Send + Sync + 'static,
     options: LeptosOptions,
+    held: held_pages::Pages,
 ) -> impl Fn(
     axum::extract::Request,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>
@@ -257,13 +267,16 @@ fn not_found(
     let render =
         leptos_axum::render_app_async_with_context(context, move || shell(options.clone()));
     move |req: axum::extract::Request| {
-        let render = render.clone();
+        let (render, held) = (render.clone(), held.clone());
         Box::pin(async move {
-            let mut res = render(req).await;
-            if res.status() == http::StatusCode::OK {
-                *res.status_mut() = http::StatusCode::NOT_FOUND;
-            }
-            res
+            held.answer(req, |req| async move {
+                let mut res = render(req).await;
+                if res.status() == http::StatusCode::OK {
+                    *res.status_mut() = http::StatusCode::NOT_FOUND;
+                }
+                res
+            })
+            .await
         })
     }
 }

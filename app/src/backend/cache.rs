@@ -72,7 +72,7 @@ impl<K, V> std::fmt::Debug for Memo<K, V> {
 }
 
 impl<K: Eq + Hash, V> Memo<K, V> {
-    fn new(max: usize) -> Self {
+    pub fn new(max: usize) -> Self {
         Memo {
             held: RwLock::new((0, HashMap::new())),
             max,

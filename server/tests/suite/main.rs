@@ -21,6 +21,7 @@ mod http_data_sources;
 mod http_diff;
 mod http_editor;
 mod http_hardening;
+mod http_held_pages;
 mod http_instances;
 mod http_lifecycle;
 mod http_openapi;
