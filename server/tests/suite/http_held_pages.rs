@@ -36,6 +36,12 @@ async fn held(app: &TestApp, c: &reqwest::Client, path: &str) -> (u16, String) {
     panic!("{path} is never held");
 }
 
+async fn deactivate(app: &TestApp, admin: &reqwest::Client, user_id: &str) {
+    let path = format!("/api/v1/users/{user_id}");
+    let r = app.patch(admin, &path, json!({"active": false})).await;
+    assert_eq!(r.status(), 200);
+}
+
 async fn create(app: &TestApp, c: &reqwest::Client, name: String) {
     let r = app.post(c, "/api/v1/apps", json!({ "name": name })).await;
     assert_eq!(r.status(), 201, "create {name}");
@@ -78,14 +84,7 @@ async fn p6_the_held_start_page_is_each_users_own_and_follows_every_change(b: Ba
     assert!(after.contains("Alpha") && after.contains("Bravo"));
 
     // A deactivated user's held page is not theirs any more.
-    let r = app
-        .patch(
-            &admin,
-            &format!("/api/v1/users/{bob_id}"),
-            json!({"active": false}),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    deactivate(&app, &admin, &bob_id).await;
     let (status, page) = start_page(&app, &bob, "/").await;
     assert_eq!(status, 302, "sent to sign in");
     assert!(!page.contains("Bravo"));
@@ -147,14 +146,7 @@ async fn the_held_not_found_page_is_each_visitors_own(b: Backend) {
         let (_, anonymous_page) = start_page(&app, &anonymous, "/no-such-page").await;
         assert!(!anonymous_page.contains("Ada") && !anonymous_page.contains("Someone"));
     }
-    let r = app
-        .patch(
-            &admin,
-            &format!("/api/v1/users/{bob_id}"),
-            json!({"active": false}),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    deactivate(&app, &admin, &bob_id).await;
     let (status, bobs) = start_page(&app, &bob, "/no-such-page").await;
     assert_eq!(status, 404);
     assert!(!bobs.contains("Someone"), "signed out by the deactivation");
