@@ -13,9 +13,9 @@
 //! itself applies, so an ended session or a deactivated user never gets a
 //! page held for them.
 //!
-//! A held page is sent byte for byte, the `nonce` of its scripts included.
-//! No Content-Security-Policy names that nonce today; one that did would
-//! need a fresh nonce written into every answer, held or not.
+//! A held page is sent byte for byte, the `nonce` of its scripts included:
+//! no Content-Security-Policy names it today, and an answer with one is
+//! never held.
 use app::backend::cache::Memo;
 use app::backend::{session, Db};
 use axum::body::{Body, Bytes};
@@ -26,10 +26,12 @@ use axum::response::{IntoResponse, Response};
 use std::future::Future;
 use std::sync::Arc;
 
-/// The largest page held: a start page of 50 apps is about 30 KB, so the
-/// pages held take a few megabytes, and at most `max` × 128 KB whatever
-/// the addresses asked for; beyond `max` they are made again.
+/// The largest page and the longest address held: a start page of 50 apps
+/// is about 30 KB, so the pages held take a few megabytes, and at most
+/// `max` × 129 KB whatever the addresses asked for; beyond `max` they are
+/// made again.
 const LARGEST: usize = 128 * 1024;
+const LONGEST_ADDRESS: usize = 1024;
 
 pub struct HeldPage {
     status: StatusCode,
@@ -46,7 +48,7 @@ impl HeldPage {
     }
 }
 
-/// (user id, '' when signed out; address with its query).
+/// (user id, '' when signed out; path with its query).
 type PageKey = (String, String);
 
 /// The pages of one kind held, and the status of the answers that are.
@@ -68,15 +70,21 @@ impl Pages {
 
     /// The page held for the visitor of `req` at its address, or the one
     /// `render` answers, held if it has this kind's status and sets no
-    /// cookie. Only `GET` is held.
+    /// cookie. Only `GET` is held, and only at an address of 1 KB at most.
     pub async fn answer<F, Fut>(&self, req: Request, render: F) -> Response
     where
         F: FnOnce(Request) -> Fut,
         Fut: Future<Output = Response>,
     {
-        if req.method() != Method::GET {
-            return render(req).await;
-        }
+        let address = req.uri().path_and_query().map(|a| a.as_str().to_string());
+        let address = match address {
+            Some(a) if req.method() == Method::GET && a.len() <= LONGEST_ADDRESS => a,
+            _ => return render(req).await,
+        };
+        // Read before the visitor: a change committed while they are read
+        // (a new role, a new name) moves it on, and the page is not kept.
+        let cache = &self.db.cache;
+        let generation = cache.generation();
         let user = match req.extensions().get::<tower_sessions::Session>() {
             Some(session) => match session::current_user(&self.db, session).await {
                 Ok(user) => user,
@@ -85,17 +93,18 @@ impl Pages {
             },
             None => None,
         };
-        let cache = &self.db.cache;
-        let generation = cache.generation();
-        let key = (
-            user.map(|u| u.id).unwrap_or_default(),
-            req.uri().to_string(),
-        );
+        let key = (user.map(|u| u.id).unwrap_or_default(), address);
         if let Some(page) = self.held.peek(generation, &key) {
             return page.response();
         }
         let response = render(req).await;
-        if response.status() != self.status || response.headers().contains_key(header::SET_COOKIE) {
+        // A nonce that a Content-Security-Policy names must be new in every
+        // answer: such a page is never held.
+        let headers = response.headers();
+        if response.status() != self.status
+            || headers.contains_key(header::SET_COOKIE)
+            || headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        {
             return response;
         }
         let (mut parts, body) = response.into_parts();

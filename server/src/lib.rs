@@ -269,14 +269,14 @@ fn not_found(
     move |req: axum::extract::Request| {
         let (render, held) = (render.clone(), held.clone());
         Box::pin(async move {
-            held.answer(req, |req| async move {
-                let mut res = render(req).await;
-                if res.status() == http::StatusCode::OK {
-                    *res.status_mut() = http::StatusCode::NOT_FOUND;
-                }
-                res
-            })
-            .await
+            // Held only when the app itself answered 404 (its fallback);
+            // a page its router matched but axum did not (a trailing slash)
+            // may show what moves without a change (a query's rows).
+            let mut res = held.answer(req, render).await;
+            if res.status() == http::StatusCode::OK {
+                *res.status_mut() = http::StatusCode::NOT_FOUND;
+            }
+            res
         })
     }
 }
