@@ -33,16 +33,16 @@ use std::sync::Arc;
 const LARGEST: usize = 128 * 1024;
 const LONGEST_ADDRESS: usize = 1024;
 
+/// A page as it was answered; its status is its kind's (`Pages::status`).
 pub struct HeldPage {
-    status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
 }
 
 impl HeldPage {
-    fn response(&self) -> Response {
+    fn response(&self, status: StatusCode) -> Response {
         let mut response = Response::new(Body::from(self.body.clone()));
-        *response.status_mut() = self.status;
+        *response.status_mut() = status;
         *response.headers_mut() = self.headers.clone();
         response
     }
@@ -95,7 +95,7 @@ impl Pages {
         };
         let key = (user.map(|u| u.id).unwrap_or_default(), address);
         if let Some(page) = self.held.peek(generation, &key) {
-            return page.response();
+            return page.response(self.status);
         }
         let response = render(req).await;
         // A nonce that a Content-Security-Policy names must be new in every
@@ -119,11 +119,10 @@ impl Pages {
         parts.headers.remove(header::TRANSFER_ENCODING);
         parts.headers.remove(header::CONTENT_LENGTH);
         let page = HeldPage {
-            status: parts.status,
             headers: parts.headers,
             body,
         };
-        let response = page.response();
+        let response = page.response(self.status);
         if page.body.len() <= LARGEST {
             self.held.keep(cache, generation, key, Arc::new(page));
         }
