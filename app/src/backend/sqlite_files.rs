@@ -5,8 +5,11 @@
 //! query is one hand-over to a blocking thread and back.
 use super::runner::{Param, RunError};
 use crate::domain::query::{QueryResult, ROW_LIMIT};
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use rusqlite::limits::Limit;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
+use std::sync::Arc;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -16,9 +19,13 @@ use std::time::{Duration, Instant};
 pub(super) struct SqliteFile {
     path: PathBuf,
     busy_timeout: Duration,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<(Connection, Refusal)>>,
     keep: usize,
 }
+
+/// What the authorizer refused while the statement was prepared, so the
+/// query's error says why instead of SQLite's bare "not authorized".
+type Refusal = Arc<Mutex<Option<String>>>;
 
 impl SqliteFile {
     /// Nothing is opened yet: the first use opens the file, which must exist
@@ -90,36 +97,92 @@ impl SqliteFile {
         run: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, RunError> {
         let held = self.idle.lock().expect("sqlite pool lock").pop();
-        let conn = match held {
+        let (conn, refusal) = match held {
             Some(c) => c,
-            None => self.open().map_err(failure)?,
+            None => self.open().map_err(|e| failure(e, None))?,
         };
         // SQLite has no statement timeout: the progress handler interrupts
         // the statement once the deadline passes. Every use sets its own.
         conn.progress_handler(1_000, Some(move || Instant::now() >= deadline));
-        let outcome = run(&conn).map_err(failure);
+        *refusal.lock().expect("refusal lock") = None;
+        let outcome = run(&conn).map_err(|e| failure(e, refusal.lock().expect("refusal lock").take()));
         conn.progress_handler(1_000, None::<fn() -> bool>);
         let mut idle = self.idle.lock().expect("sqlite pool lock");
         if idle.len() < self.keep {
-            idle.push(conn);
+            idle.push((conn, refusal));
         }
         outcome
     }
 
-    fn open(&self) -> rusqlite::Result<Connection> {
+    fn open(&self) -> rusqlite::Result<(Connection, Refusal)> {
         let c = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         c.busy_timeout(self.busy_timeout)?;
-        Ok(c)
+        let refusal = confine(&c);
+        Ok((c, refusal))
     }
 }
 
-fn failure(e: rusqlite::Error) -> RunError {
+/// D7: a data source reaches its own file and nothing else. Enforced by the
+/// connection itself, not by reading the SQL (which comments, quoting and
+/// `PRAGMA` function forms would walk past): no database may be attached
+/// (`VACUUM INTO` and `VACUUM` attach one internally, so they fail too),
+/// and the authorizer refuses attach, detach, extension loading and every
+/// pragma but read-only introspection.
+fn confine(c: &Connection) -> Refusal {
+    c.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0);
+    let refusal: Refusal = Arc::new(Mutex::new(None));
+    let seen = refusal.clone();
+    c.authorizer(Some(move |ctx: AuthContext<'_>| match refused(&ctx.action) {
+        None => Authorization::Allow,
+        Some(why) => {
+            *seen.lock().expect("refusal lock") = Some(why);
+            Authorization::Deny
+        }
+    }));
+    refusal
+}
+
+/// Pragmas that only read the file's own schema or state.
+const READ_ONLY_PRAGMAS: &[&str] = &[
+    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
+    "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check",
+    "collation_list", "function_list", "pragma_list", "module_list", "data_version",
+];
+
+/// Why an action is refused in a data source's connection, or `None`.
+pub(super) fn refused(action: &AuthAction<'_>) -> Option<String> {
+    match action {
+        // VACUUM INTO attaches its target internally, so it lands here too.
+        AuthAction::Attach { .. } => Some(
+            "ATTACH and VACUUM INTO are not allowed in a data source query: it reaches only its own file".into(),
+        ),
+        AuthAction::Detach { .. } => Some("DETACH is not allowed in a data source query".into()),
+        AuthAction::Function { function_name } if function_name.eq_ignore_ascii_case("load_extension") => {
+            Some("load_extension is not allowed in a data source query".into())
+        }
+        AuthAction::Pragma { pragma_name, .. } => {
+            let name = pragma_name.to_ascii_lowercase();
+            (!READ_ONLY_PRAGMAS.contains(&name.as_str()))
+                .then(|| format!("PRAGMA {name} is not allowed in a data source query (only read-only pragmas such as table_info are)"))
+        }
+        _ => None,
+    }
+}
+
+fn failure(e: rusqlite::Error, refusal: Option<String>) -> RunError {
+    if let Some(why) = refusal {
+        return RunError::Failed(why);
+    }
     match &e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::OperationInterrupted => {
             RunError::Timeout
+        }
+        // SQLITE_LIMIT_ATTACHED is 0 (confine): VACUUM attaches its target.
+        rusqlite::Error::SqliteFailure(_, Some(message)) if message.starts_with("too many attached databases") => {
+            RunError::Failed("VACUUM is not allowed in a data source query: it attaches a second database".into())
         }
         rusqlite::Error::SqliteFailure(_, Some(message)) => RunError::Failed(message.clone()),
         other => RunError::Failed(other.to_string()),
