@@ -1,6 +1,7 @@
 //! Configuration from environment variables, with defaults that run the
 //! product on one machine out of the box.
 use app::backend::clock::Clock;
+use app::domain::egress::{EgressPolicy, ALLOW_SETTING, DENY_SETTING};
 use app::domain::network::TrustedProxies;
 use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
@@ -39,6 +40,9 @@ pub struct Settings {
     /// holds in memory follows changes made elsewhere (`cache::watch`);
     /// PostgreSQL's notifications are heard at once.
     pub changes_poll: std::time::Duration,
+    /// `STAGECRAFT_EGRESS_DENY` / `STAGECRAFT_EGRESS_ALLOW`: where data
+    /// sources may connect (D10).
+    pub egress: EgressPolicy,
 }
 
 /// `Settings::changes_poll` outside tests.
@@ -92,6 +96,10 @@ impl Settings {
                 .map_err(|e| format!("STAGECRAFT_MASTER_KEY {e}"))?;
         }
         let datasource_dir = var("STAGECRAFT_DATASOURCE_DIR").map(PathBuf::from);
+        let egress = EgressPolicy::parse(
+            &var(DENY_SETTING).unwrap_or_default(),
+            &var(ALLOW_SETTING).unwrap_or_default(),
+        )?;
         Ok(Settings {
             datasource_dir,
             site_addr,
@@ -104,6 +112,7 @@ impl Settings {
             clock: Clock::default(),
             master_key,
             changes_poll: CHANGES_POLL,
+            egress,
         })
     }
 
@@ -129,7 +138,7 @@ impl Settings {
     /// The settings as printed at start: the database password masked.
     pub fn describe(&self) -> String {
         format!(
-            "address={} database={} data_dir={} public_url={} session_hours={} secure_cookies={} trusted_proxies={} master_key={}",
+            "address={} database={} data_dir={} public_url={} session_hours={} secure_cookies={} trusted_proxies={} master_key={} {}",
             self.site_addr,
             mask_password(self.database_url.expose_secret()),
             self.data_dir.display(),
@@ -142,6 +151,7 @@ impl Settings {
             } else {
                 "the key file of the data folder"
             },
+            self.egress,
         )
     }
 }

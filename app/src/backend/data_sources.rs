@@ -132,22 +132,23 @@ async fn one(db: &Db, id: &str) -> AppResult<DataSourceView> {
         .ok_or_else(|| AppError::not_found("No such data source"))
 }
 
-/// Options may refer to constants and secrets (C2, C3), nothing else.
+/// Options may refer to constants and secrets (C2), secrets only in their
+/// secret fields (C3), nothing else.
 fn check_references(options: &Options, prefix: &str) -> AppResult<()> {
-    for (field, text) in options.texts() {
+    for (field, text, slot) in options.texts_in_slots() {
         let at = format!("{prefix}{field}");
         let refs =
             template::references(text).map_err(|m| AppError::invalid(&at, format!("{at}: {m}")))?;
-        if let Some(r) = refs
-            .iter()
-            .find(|r| !matches!(r, Reference::Constant(_) | Reference::Secret(_)))
-        {
-            return Err(AppError::invalid(
-                &at,
-                format!(
-                    "{at}: {r} cannot be used in data source options, only constants and secrets"
-                ),
-            ));
+        for r in &refs {
+            if !matches!(r, Reference::Constant(_) | Reference::Secret(_)) {
+                return Err(AppError::invalid(
+                    &at,
+                    format!("{at}: {r} cannot be used in data source options, only constants and secrets"),
+                ));
+            }
+            if let Some(message) = template::secret_misplaced(&at, r, slot) {
+                return Err(AppError::invalid(&at, message));
+            }
         }
     }
     Ok(())
@@ -216,7 +217,7 @@ pub async fn create(
         ));
     }
     for (env, options) in &given {
-        let secrets = options.merge_secrets(&Secrets::default());
+        let secrets = options.merge_secrets(None, &Secrets::default())?;
         write_options(db, &mut tx, &id, env, options, &secrets).await?;
     }
     audit::record(
@@ -262,11 +263,11 @@ pub async fn set_options(
     .bind(env.as_str())
     .fetch_optional(&mut *tx)
     .await?;
-    let before = match &stored {
-        Some(r) => read_options(db, id, kind, r)?.secrets,
-        None => Secrets::default(),
+    let before = stored.as_ref().map(|r| read_options(db, id, kind, r)).transpose()?;
+    let secrets = match &before {
+        Some(b) => options.merge_secrets(Some(&b.options), &b.secrets)?,
+        None => options.merge_secrets(None, &Secrets::default())?,
     };
-    let secrets = options.merge_secrets(&before);
     write_options(db, &mut tx, id, env.as_str(), &options, &secrets).await?;
     audit::record(
         &mut tx,

@@ -10,18 +10,20 @@ use super::data_sources;
 use super::sqlite_files::SqliteFile;
 use crate::domain::constant::MASK;
 use crate::domain::data_source::Options;
+use crate::domain::egress::EgressPolicy;
 use crate::domain::definition::{Definition, InputType, QueryBody, RestRequest};
 use crate::domain::environment::EnvName;
 use crate::domain::query::{QueryResult, ROW_LIMIT, TIME_LIMIT_SECONDS};
-use crate::domain::template::{self, Reference, Segment};
+use crate::domain::template::{self, Reference, Segment, Slot};
 use crate::error::{AppError, AppResult, ErrorCode};
 use futures_util::TryStreamExt;
 use secrecy::ExposeSecret;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
-use sqlx::{Column, Executor, Row, TypeInfo, ValueRef};
+use sqlx::{Column, ConnectOptions, Executor, Row, TypeInfo, ValueRef};
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -50,7 +52,78 @@ enum Conn {
 pub struct Pools {
     /// The only folder SQLite data sources may open files in.
     dir: PathBuf,
+    /// Where PostgreSQL and REST data sources may connect (D10).
+    egress: Egress,
     map: Mutex<HashMap<(String, String), (String, Conn)>>,
+}
+
+/// Where data sources may connect (D10): the operator's policy, and the
+/// product's own PostgreSQL database, which no data source reaches
+/// whatever the policy says (it holds sessions, users and keys).
+#[derive(Debug, Clone, Default)]
+pub struct Egress {
+    policy: EgressPolicy,
+    own_database: Option<OwnDatabase>,
+}
+
+#[derive(Debug, Clone)]
+struct OwnDatabase {
+    /// `None`: a Unix socket, so this machine.
+    host: Option<String>,
+    port: u16,
+    database: String,
+}
+
+impl Egress {
+    /// `database_url` is the product's own `DATABASE_URL`; parsed as the
+    /// product's own connection parses it (its `PG*` defaults included,
+    /// since that is where the product really connects).
+    pub fn new(policy: EgressPolicy, database_url: &str) -> Egress {
+        let own_database = database_url
+            .starts_with("postgres")
+            .then(|| database_url.parse::<PgConnectOptions>().ok())
+            .flatten()
+            .map(|o| OwnDatabase {
+                host: (o.get_socket().is_none() && !o.get_host().starts_with('/'))
+                    .then(|| o.get_host().to_string()),
+                port: o.get_port(),
+                database: o.get_database().unwrap_or(o.get_username()).to_string(),
+            });
+        Egress {
+            policy,
+            own_database,
+        }
+    }
+
+    pub fn policy(&self) -> &EgressPolicy {
+        &self.policy
+    }
+
+    /// Whether `addr` and `database` are the product's own database: the
+    /// same port and name, and an address the product's host resolves to.
+    /// All of loopback counts as one machine (127.0.0.2 reaches the same
+    /// server as 127.0.0.1).
+    async fn is_own_database(&self, addr: SocketAddr, database: &str) -> bool {
+        let Some(own) = &self.own_database else {
+            return false;
+        };
+        if own.port != addr.port() || own.database != database {
+            return false;
+        }
+        let target = crate::domain::egress::judged(addr.ip());
+        let same = |ip: IpAddr| {
+            let ip = crate::domain::egress::judged(ip);
+            ip == target || (ip.is_loopback() && target.is_loopback())
+        };
+        match &own.host {
+            None => target.is_loopback(),
+            Some(host) => match tokio::net::lookup_host((host.as_str(), own.port)).await {
+                Ok(addrs) => addrs.map(|a| a.ip()).any(same),
+                // Unresolvable now: the literal name is all there is to go on.
+                Err(_) => host.parse::<IpAddr>().is_ok_and(same),
+            },
+        }
+    }
 }
 
 impl std::fmt::Debug for Pools {
@@ -61,14 +134,15 @@ impl std::fmt::Debug for Pools {
 
 impl Default for Pools {
     fn default() -> Self {
-        Pools::new(PathBuf::from("data/datasources"))
+        Pools::new(PathBuf::from("data/datasources"), Egress::default())
     }
 }
 
 impl Pools {
-    pub fn new(dir: PathBuf) -> Pools {
+    pub fn new(dir: PathBuf, egress: Egress) -> Pools {
         Pools {
             dir,
+            egress,
             map: Mutex::new(HashMap::new()),
         }
     }
@@ -142,7 +216,13 @@ fn missing(kind: &str, name: &str, environment: &str) -> AppError {
 impl<'a> Scope<'a> {
     /// The value of a reference (C2–C4); query cells are not known on the
     /// server before a run and are refused when the version is saved.
-    fn value(&mut self, r: &Reference) -> AppResult<Param> {
+    /// `at` names where the reference sits, `slot` what it may hold (C3:
+    /// a stored definition that predates the rule fails here, never
+    /// resolving a secret where it could leave the data source's host).
+    fn value(&mut self, r: &Reference, slot: Slot, at: &str) -> AppResult<Param> {
+        if let Some(message) = template::secret_misplaced(at, r, slot) {
+            return Err(AppError::invalid(at, message));
+        }
         match r {
             Reference::Constant(name) => self
                 .constants
@@ -204,12 +284,12 @@ impl<'a> Scope<'a> {
     }
 
     /// `text` with every reference replaced by its value as text.
-    fn fill(&mut self, text: &str) -> AppResult<String> {
+    fn fill(&mut self, text: &str, slot: Slot, at: &str) -> AppResult<String> {
         let mut out = String::new();
         for s in template::parse(text).map_err(|m| AppError::invalid("definition", m))? {
             match s {
                 Segment::Text(t) => out.push_str(&t),
-                Segment::Ref(r) => out.push_str(&param_text(&self.value(&r)?)),
+                Segment::Ref(r) => out.push_str(&param_text(&self.value(&r, slot, at)?)),
             }
         }
         Ok(out)
@@ -230,12 +310,64 @@ fn param_text(p: &Param) -> String {
     }
 }
 
-fn redact(message: &str, secrets: &[String]) -> String {
-    let mut out = message.to_string();
-    for s in secrets.iter().filter(|s| !s.is_empty()) {
-        out = out.replace(s.as_str(), MASK);
+/// `message` with every secret cut out (D11), as written or
+/// percent-encoded in any mix: an HTTP client's error quotes the URL it
+/// sent, encoded for a path segment (`%20`), a query or a form (`+`), in
+/// either case of hex digits, so each byte of a secret is matched as itself,
+/// as `%XX` or (a space) as `+`. Longer secrets go first, so a secret that
+/// contains another is cut whole.
+pub fn redact(message: &str, secrets: &[String]) -> String {
+    let mut secrets: Vec<&[u8]> = secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.as_bytes())
+        .collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.dedup();
+    let mut text = message.as_bytes().to_vec();
+    for secret in secrets {
+        let mut out = Vec::with_capacity(text.len());
+        let mut i = 0;
+        while i < text.len() {
+            match secret_at(&text, i, secret) {
+                Some(end) => {
+                    out.extend_from_slice(MASK.as_bytes());
+                    i = end;
+                }
+                None => {
+                    out.push(text[i]);
+                    i += 1;
+                }
+            }
+        }
+        text = out;
     }
-    out
+    // A match starts at a character boundary (the secret's first byte) and
+    // ends after a whole character or an ASCII escape: still UTF-8.
+    String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Where `secret` ends if it is written at `at` of `text`, byte by byte as
+/// itself, percent-encoded, or a space as `+`.
+fn secret_at(text: &[u8], at: usize, secret: &[u8]) -> Option<usize> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut i = at;
+    for &b in secret {
+        match text.get(i) {
+            Some(&c) if c == b => i += 1,
+            Some(b'+') if b == b' ' => i += 1,
+            Some(b'%') => {
+                let hi = text.get(i + 1).copied().and_then(hex)?;
+                let lo = text.get(i + 2).copied().and_then(hex)?;
+                if hi * 16 + lo != b {
+                    return None;
+                }
+                i += 3;
+            }
+            _ => return None,
+        }
+    }
+    Some(i)
 }
 
 fn failed(scope: &Scope, message: impl std::fmt::Display) -> AppError {
@@ -267,11 +399,14 @@ fn resolve_options(options: &Options, scope: &mut Scope) -> AppResult<Options> {
         } => {
             note(password, scope);
             Options::Postgresql {
-                host: scope.fill(host)?,
+                host: scope.fill(host, Slot::Open, "options.host")?,
                 port: *port,
-                database: scope.fill(database)?,
-                username: scope.fill(username)?,
-                password: password.as_deref().map(|p| scope.fill(p)).transpose()?,
+                database: scope.fill(database, Slot::Open, "options.database")?,
+                username: scope.fill(username, Slot::Open, "options.username")?,
+                password: password
+                    .as_deref()
+                    .map(|p| scope.fill(p, Slot::SecretOption, "options.password"))
+                    .transpose()?,
                 ssl_mode: ssl_mode.clone(),
             }
         }
@@ -287,17 +422,25 @@ fn resolve_options(options: &Options, scope: &mut Scope) -> AppResult<Options> {
                     note(&h.value, scope);
                 }
                 let mut h = h.clone();
-                h.value = h.value.as_deref().map(|v| scope.fill(v)).transpose()?;
+                let slot = if h.secret { Slot::SecretOption } else { Slot::Open };
+                h.value = h
+                    .value
+                    .as_deref()
+                    .map(|v| scope.fill(v, slot, "options.headers"))
+                    .transpose()?;
                 filled.push(h);
             }
             Options::RestApi {
-                base_url: scope.fill(base_url)?,
+                base_url: scope.fill(base_url, Slot::Open, "options.base_url")?,
                 headers: filled,
-                bearer_token: bearer_token.as_deref().map(|t| scope.fill(t)).transpose()?,
+                bearer_token: bearer_token
+                    .as_deref()
+                    .map(|t| scope.fill(t, Slot::SecretOption, "options.bearer_token"))
+                    .transpose()?,
             }
         }
         Options::Sqlite { file } => Options::Sqlite {
-            file: scope.fill(file)?,
+            file: scope.fill(file, Slot::Open, "options.file")?,
         },
     })
 }
@@ -338,6 +481,211 @@ fn fingerprint(options: &Options) -> String {
     super::secrets::hex(&Sha256::digest(format!("{options:?}").as_bytes()))
 }
 
+/// A refusal of where a data source would connect (D10), naming the field.
+fn refused(field: &str, message: String) -> AppError {
+    AppError::invalid(field, format!("{field}: {message}"))
+}
+
+/// D10 on `addrs`, all that `host` resolved to: one refused address
+/// refuses the host (a name answering a public and a metadata address
+/// must not be tried on the second).
+fn check_all(policy: &EgressPolicy, host: &str, addrs: &[SocketAddr]) -> Result<(), String> {
+    if addrs.is_empty() {
+        return Err(format!("{host} resolves to no address"));
+    }
+    for a in addrs {
+        policy.check(a.ip()).map_err(|why| {
+            if a.ip().to_string() == host {
+                why
+            } else {
+                format!("{host} resolves to {}, and {why}", a.ip())
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Where a PostgreSQL data source connects: its host resolved, every
+/// address checked (D10), the first one; never a Unix socket, never the
+/// product's own database. Other kinds connect later (REST through
+/// `CheckedResolver`), or to a file.
+async fn egress_target(egress: &Egress, options: &Options) -> AppResult<Option<SocketAddr>> {
+    let Options::Postgresql {
+        host,
+        port,
+        database,
+        username,
+        ..
+    } = options
+    else {
+        return Ok(None);
+    };
+    let field = "options.host";
+    let host = host.trim();
+    // libpq reads a host starting with `/` (or `@`, Linux's abstract
+    // namespace) as the folder of a Unix socket: the server's own local
+    // PostgreSQL, trusted as this machine's users.
+    if host.is_empty() || host.starts_with('/') || host.starts_with('@') || host.contains('/') || host.contains('\\') {
+        return Err(refused(
+            field,
+            format!("{host:?} is refused: data sources connect over TCP to a host name or address, never to a Unix socket"),
+        ));
+    }
+    let addrs: Vec<SocketAddr> =
+        match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((host, *port))).await {
+            Err(_) => {
+                return Err(AppError::with_code(
+                    ErrorCode::QueryFailed,
+                    format!("{field}: {host} did not resolve within {} s", CONNECT_TIMEOUT.as_secs()),
+                ))
+            }
+            Ok(Err(e)) => {
+                return Err(AppError::with_code(
+                    ErrorCode::QueryFailed,
+                    format!("{field}: {host} does not resolve: {e}"),
+                ))
+            }
+            Ok(Ok(addrs)) => addrs.collect(),
+        };
+    check_all(&egress.policy, host, &addrs).map_err(|m| refused(field, m))?;
+    let addr = addrs[0];
+    let database = if database.is_empty() { username } else { database };
+    if egress.is_own_database(addr, database).await {
+        return Err(refused(
+            field,
+            format!(
+                "{host}:{port} database {database} is the product's own database (DATABASE_URL): a data source never reaches it"
+            ),
+        ));
+    }
+    Ok(Some(addr))
+}
+
+/// D9: a PostgreSQL data source's connect options from its fields alone,
+/// to the address `egress_target` checked. sqlx fills defaults from the
+/// server's `PG*` variables even without `.pgpass` (`new_without_pgpass`),
+/// so every field that has a setter is set here; the three it can only
+/// add to, never clear (`PGOPTIONS`, `PGSSLCERT`, `PGSSLKEY`), refuse the
+/// connection instead, naming the variable.
+///
+/// The host is the checked IP address, so TLS checks the certificate
+/// against that address: `verify-full` asks for an address in the
+/// certificate, and is refused with a host name (the name could only be
+/// checked by connecting to it, which is the second lookup D10 rules
+/// out). `verify-ca`, `require` and `prefer` mean what they say.
+pub fn pg_connect_options(options: &Options, addr: SocketAddr) -> AppResult<PgConnectOptions> {
+    let Options::Postgresql {
+        host,
+        database,
+        username,
+        password,
+        ssl_mode,
+        ..
+    } = options
+    else {
+        return Err(AppError::internal());
+    };
+    let mode = ssl_mode.parse::<PgSslMode>().unwrap_or(PgSslMode::Prefer);
+    if matches!(mode, PgSslMode::VerifyFull) && host.trim().parse::<IpAddr>().is_err() {
+        return Err(AppError::invalid(
+            "options.ssl_mode",
+            format!("options.ssl_mode verify-full needs options.host as an IP address its certificate names: the connection goes to the address checked, not to {host} (use verify-ca with a host name)"),
+        ));
+    }
+    let base = PgConnectOptions::new_without_pgpass();
+    let ambient = |var: &str| {
+        AppError::with_code(
+            ErrorCode::QueryFailed,
+            format!("{var} is set in the server's environment: a data source never uses the server's own PostgreSQL settings, and this one cannot be left out; unset {var} for the server (DATABASE_URL can carry the product's own)"),
+        )
+    };
+    if base.get_options().is_some() {
+        return Err(ambient("PGOPTIONS"));
+    }
+    let url = base.to_url_lossy();
+    for (key, var) in [("sslcert", "PGSSLCERT"), ("sslkey", "PGSSLKEY")] {
+        if url.query_pairs().any(|(k, _)| k == key) {
+            return Err(ambient(var));
+        }
+    }
+    Ok(base
+        .host(&addr.ip().to_string())
+        .port(addr.port())
+        .username(username)
+        // sqlx sends an empty password as no password: PGPASSWORD gone.
+        .password(password.as_deref().unwrap_or(""))
+        .database(database)
+        .ssl_mode(mode)
+        // Replaces PGSSLROOTCERT; no extra roots beyond the system's.
+        .ssl_root_cert_from_pem(Vec::new())
+        .application_name("stagecraft")
+        .options([(
+            "statement_timeout",
+            format!("{}", TIME_LIMIT_SECONDS * 1000),
+        )]))
+}
+
+/// A refusal made inside the HTTP client's resolver, found again in the
+/// chain of the client's error.
+#[derive(Debug)]
+struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// The REST client's resolver (D10): the addresses it answers are the
+/// ones checked, and the only ones the client connects to.
+struct CheckedResolver {
+    policy: EgressPolicy,
+}
+
+impl reqwest::dns::Resolve for CheckedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.policy.clone();
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .collect();
+            check_all(&policy, &host, &addrs)
+                .map_err(|m| Box::new(Refused(m)) as Box<dyn std::error::Error + Send + Sync>)?;
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The refusal in a REST client's error, if its resolver made one.
+fn refusal_in(e: &reqwest::Error) -> Option<String> {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(r) = s.downcast_ref::<Refused>() {
+            return Some(r.0.clone());
+        }
+        source = s.source();
+    }
+    None
+}
+
+/// D10 for a URL's host when it is an IP literal, which the client
+/// connects to without asking its resolver.
+fn check_url(policy: &EgressPolicy, url: &reqwest::Url) -> AppResult<()> {
+    let field = "options.base_url";
+    let Some(host) = url.host_str() else {
+        return Err(AppError::invalid(field, format!("{field} {url} has no host")));
+    };
+    // The URL parser writes every IPv4 spelling (`0x7f.1`) as a.b.c.d and
+    // IPv6 in brackets; anything else is a name for the resolver.
+    match host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+        Ok(ip) => policy.check(ip).map_err(|m| refused(field, m)),
+        Err(_) => Ok(()),
+    }
+}
+
 /// The pool (or client) of data source `name` in `environment`, with the
 /// scope's secrets noted.
 async fn connection(db: &Db, name: &str, scope: &mut Scope<'_>) -> AppResult<(Conn, Options)> {
@@ -351,43 +699,33 @@ async fn connection(db: &Db, name: &str, scope: &mut Scope<'_>) -> AppResult<(Co
         )
     })?;
     let options = resolve_options(&stored.options, scope)?;
-    let print = fingerprint(&options);
+    // D10 on every connection asked for: the address is part of the pool's
+    // key, so a name that now resolves elsewhere is checked again and gets
+    // a pool of its own, never an old pool's connections by surprise.
+    let target = egress_target(&db.pools.egress, &options)
+        .await
+        .map_err(|mut e| {
+            e.message = scope.redact(&e.message);
+            e
+        })?;
+    let print = match target {
+        Some(addr) => format!("{}@{addr}", fingerprint(&options)),
+        None => fingerprint(&options),
+    };
     if let Some(conn) = db.pools.get(&id, environment, &print) {
         return Ok((conn, options));
     }
-    let conn = match &options {
-        Options::Postgresql {
-            host,
-            port,
-            database,
-            username,
-            password,
-            ssl_mode,
-        } => {
-            let mut o = PgConnectOptions::new()
-                .host(host)
-                .port(*port)
-                .database(database)
-                .username(username)
-                .application_name("stagecraft")
-                .ssl_mode(ssl_mode.parse::<PgSslMode>().unwrap_or(PgSslMode::Prefer))
-                .options([(
-                    "statement_timeout",
-                    format!("{}", TIME_LIMIT_SECONDS * 1000),
-                )]);
-            if let Some(p) = password {
-                o = o.password(p);
-            }
-            Conn::Pg(
-                PgPoolOptions::new()
-                    .max_connections(POOL_SIZE)
-                    .min_connections(0)
-                    .acquire_timeout(CONNECT_TIMEOUT)
-                    .idle_timeout(Duration::from_secs(300))
-                    .connect_lazy_with(o),
-            )
-        }
-        Options::Sqlite { file } => {
+    let conn = match (&options, target) {
+        (Options::Postgresql { .. }, Some(addr)) => Conn::Pg(
+            PgPoolOptions::new()
+                .max_connections(POOL_SIZE)
+                .min_connections(0)
+                .acquire_timeout(CONNECT_TIMEOUT)
+                .idle_timeout(Duration::from_secs(300))
+                .connect_lazy_with(pg_connect_options(&options, addr)?),
+        ),
+        (Options::Postgresql { .. }, None) => return Err(AppError::internal()),
+        (Options::Sqlite { file }, _) => {
             let path = sqlite_path(db.pools.dir(), file)?;
             Conn::Sqlite(Arc::new(SqliteFile::new(
                 path,
@@ -395,11 +733,21 @@ async fn connection(db: &Db, name: &str, scope: &mut Scope<'_>) -> AppResult<(Co
                 POOL_SIZE as usize,
             )))
         }
-        Options::RestApi { .. } => Conn::Http(
+        (Options::RestApi { .. }, _) => Conn::Http(
             reqwest::Client::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
                 .timeout(time_limit())
+                // A redirect would lead past the checks of the URL asked for.
                 .redirect(reqwest::redirect::Policy::none())
+                // D9: no HTTP(S)_PROXY of the server's environment.
+                .no_proxy()
+                // D10: names are resolved and checked here, and the
+                // addresses checked are the ones connected to (no second
+                // lookup a rebinding name could answer differently). IP
+                // literals skip any resolver: `check_url` sees them first.
+                .dns_resolver(Arc::new(CheckedResolver {
+                    policy: db.pools.egress.policy.clone(),
+                }))
                 .pool_max_idle_per_host(POOL_SIZE as usize)
                 .build()
                 .map_err(|e| {
@@ -431,16 +779,22 @@ pub async fn test_connection(db: &Db, name: &str, environment: &EnvName) -> AppR
                 .execute("SELECT 1")
                 .await
                 .map(|_| format!("Connected to {name} in {environment}"))
-                .map_err(|e| e.to_string()),
+                .map_err(|e| RunError::Failed(e.to_string())),
             Conn::Sqlite(file) => match on_file(file.clone(), move |f| f.ping(deadline)).await {
                 Ok(()) => Ok(format!("Opened {name} in {environment}")),
-                Err(RunError::Failed(m)) => Err(m),
-                Err(RunError::Timeout) => Err("the time limit passed".to_string()),
+                Err(RunError::Timeout) => Err(RunError::Failed("the time limit passed".into())),
+                Err(e) => Err(e),
             },
             Conn::Http(client) => {
                 let (base_url, headers, bearer) = rest_parts(&options);
-                let mut req = client.get(&base_url);
-                req = with_headers(req, &headers, bearer.as_deref());
+                let url = reqwest::Url::parse(&base_url).map_err(|e| {
+                    RunError::Refused(AppError::invalid(
+                        "options.base_url",
+                        format!("options.base_url is not a URL: {e}"),
+                    ))
+                })?;
+                check_url(&db.pools.egress.policy, &url).map_err(RunError::Refused)?;
+                let req = with_headers(client.get(url), &headers, bearer.as_deref());
                 req.send()
                     .await
                     .map(|r| {
@@ -449,7 +803,7 @@ pub async fn test_connection(db: &Db, name: &str, environment: &EnvName) -> AppR
                             r.status().as_u16()
                         )
                     })
-                    .map_err(|e| e.to_string())
+                    .map_err(rest_error)
             }
         }
     })
@@ -457,7 +811,24 @@ pub async fn test_connection(db: &Db, name: &str, environment: &EnvName) -> AppR
     match outcome {
         Err(_) => Err(timed_out()),
         Ok(Ok(message)) => Ok(message),
-        Ok(Err(message)) => Err(failed(&scope, message)),
+        Ok(Err(RunError::Refused(mut e))) => {
+            e.message = scope.redact(&e.message);
+            Err(e)
+        }
+        Ok(Err(RunError::Timeout)) => Err(timed_out()),
+        Ok(Err(RunError::Failed(message))) => Err(failed(&scope, message)),
+    }
+}
+
+/// A REST client's error as a run reports it: a refusal of the resolver
+/// (D10) as the refusal it is.
+fn rest_error(e: reqwest::Error) -> RunError {
+    if let Some(m) = refusal_in(&e) {
+        RunError::Refused(refused("options.base_url", m))
+    } else if e.is_timeout() {
+        RunError::Timeout
+    } else {
+        RunError::Failed(e.to_string())
     }
 }
 
@@ -548,7 +919,15 @@ pub async fn run(
         }
         (QueryBody::Rest(r), Conn::Http(client)) => {
             let (base, headers, bearer) = rest_parts(&options);
-            let request = rest_request(client, r, &base, &headers, bearer.as_deref(), &mut scope)?;
+            let request = rest_request(
+                &db.pools.egress.policy,
+                client,
+                r,
+                &base,
+                &headers,
+                bearer.as_deref(),
+                &mut scope,
+            )?;
             tokio::time::timeout(time_limit(), run_rest(request)).await
         }
         _ => {
@@ -566,6 +945,10 @@ pub async fn run(
         Err(_) => Err(timed_out()),
         Ok(Err(RunError::Timeout)) => Err(timed_out()),
         Ok(Err(RunError::Failed(m))) => Err(failed(&scope, m)),
+        Ok(Err(RunError::Refused(mut e))) => {
+            e.message = scope.redact(&e.message);
+            Err(e)
+        }
         Ok(Ok(mut r)) => {
             match &mut r {
                 QueryResult::Sql { elapsed_ms: e, .. }
@@ -580,6 +963,8 @@ pub(super) enum RunError {
     /// The statement ran past its deadline and was interrupted.
     Timeout,
     Failed(String),
+    /// Where the data source would connect is refused (D10).
+    Refused(AppError),
 }
 
 /// One value bound to a SQL parameter (never spliced into the SQL), for
@@ -619,7 +1004,7 @@ fn bind_sql(sql: &str, scope: &mut Scope, mark: Placeholder) -> AppResult<(Strin
         match s {
             Segment::Text(t) => text.push_str(&t),
             Segment::Ref(r) => {
-                params.push(scope.value(&r)?);
+                params.push(scope.value(&r, Slot::Open, "sql")?);
                 let n = params.len();
                 match mark {
                     Placeholder::Dollar => text.push_str(&format!("${n}")),
@@ -749,8 +1134,13 @@ fn pg_value(row: &sqlx::postgres::PgRow, i: usize) -> Value {
 }
 
 /// Percent-encodes a value put into a URL path, so an input cannot add
-/// path segments or a query string.
-fn path_value(text: &str) -> String {
+/// path segments or a query string. A value that is a dot segment (`.`,
+/// `..`) has its dots encoded too; the URL parser still reads `%2E%2E` as
+/// `..` (WHATWG), so `rest_url` is what keeps the path under the base.
+pub fn path_value(text: &str) -> String {
+    if text == "." || text == ".." {
+        return text.replace('.', "%2E");
+    }
     let mut out = String::new();
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -762,7 +1152,34 @@ fn path_value(text: &str) -> String {
     out
 }
 
+/// The URL of a REST query: `path` after the base URL, and still under it
+/// once the URL parser has applied the dot segments (`..`, `%2E%2E`,
+/// `.%2e`) of the query's text or of its inputs. The base URL is the data
+/// source owner's choice; a query author (or an input) climbing out of its
+/// path (`/api/v1/../../admin`) or changing its host (`@other`) is refused.
+pub fn rest_url(base: &str, path: &str) -> AppResult<reqwest::Url> {
+    let field = "rest.path";
+    let base_url = reqwest::Url::parse(base).map_err(|e| {
+        AppError::invalid("options.base_url", format!("options.base_url is not a URL: {e}"))
+    })?;
+    let url = reqwest::Url::parse(&format!("{}{path}", base.trim_end_matches('/')))
+        .map_err(|e| AppError::invalid(field, format!("{field} does not make a URL: {e}")))?;
+    let prefix = base_url.path().trim_end_matches('/');
+    let under = url.path() == prefix
+        || url.path().starts_with(&format!("{prefix}/"))
+        || (prefix.is_empty() && url.path().starts_with('/'));
+    if url.origin() != base_url.origin() || !under {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} leads outside the data source's base_url ({base})"),
+        ));
+    }
+    Ok(url)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn rest_request(
+    policy: &EgressPolicy,
     client: &reqwest::Client,
     r: &RestRequest,
     base: &str,
@@ -775,23 +1192,24 @@ fn rest_request(
         match s {
             Segment::Text(t) => path.push_str(&t),
             Segment::Ref(reference) => {
-                path.push_str(&path_value(&param_text(&scope.value(&reference)?)))
+                path.push_str(&path_value(&param_text(&scope.value(&reference, Slot::Open, "rest.path")?)))
             }
         }
     }
-    let url = format!("{}{path}", base.trim_end_matches('/'));
+    let url = rest_url(base, &path)?;
+    check_url(policy, &url)?;
     let method = reqwest::Method::from_bytes(r.method.as_bytes())
         .map_err(|_| AppError::invalid("rest.method", "Unknown method"))?;
     let mut query = Vec::new();
     for (k, v) in &r.query {
-        query.push((k.clone(), scope.fill(v)?));
+        query.push((k.clone(), scope.fill(v, Slot::Open, "rest.query")?));
     }
     let mut all_headers = headers.to_vec();
     for (n, v) in &r.headers {
-        all_headers.push((n.clone(), scope.fill(v)?));
+        all_headers.push((n.clone(), scope.fill(v, Slot::QueryHeader, "rest.headers")?));
     }
     let mut req = with_headers(
-        client.request(method, &url).query(&query),
+        client.request(method, url).query(&query),
         &all_headers,
         bearer,
     );
@@ -803,7 +1221,7 @@ fn rest_request(
 
 fn fill_json(v: &Value, scope: &mut Scope) -> AppResult<Value> {
     Ok(match v {
-        Value::String(s) => Value::String(scope.fill(s)?),
+        Value::String(s) => Value::String(scope.fill(s, Slot::Open, "rest.body")?),
         Value::Array(items) => Value::Array(
             items
                 .iter()
@@ -820,13 +1238,7 @@ fn fill_json(v: &Value, scope: &mut Scope) -> AppResult<Value> {
 }
 
 async fn run_rest(req: reqwest::RequestBuilder) -> Result<QueryResult, RunError> {
-    let mut resp = req.send().await.map_err(|e| {
-        if e.is_timeout() {
-            RunError::Timeout
-        } else {
-            RunError::Failed(e.to_string())
-        }
-    })?;
+    let mut resp = req.send().await.map_err(rest_error)?;
     let status = resp.status().as_u16();
     let mut headers = Map::new();
     for (n, v) in resp.headers() {

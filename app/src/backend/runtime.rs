@@ -157,16 +157,14 @@ pub async fn run_released(
     input: crate::domain::input::Input<crate::domain::query::RunInput>,
 ) -> AppResult<QueryResult> {
     let (_, version, env) = released_version(db, visitor, slug).await?;
-    let named = version.doc["queries"]
-        .as_array()
-        .is_some_and(|qs| qs.iter().any(|q| q["name"] == name));
-    if !named {
+    let definition = version.definition()?;
+    if !crate::domain::runtime::runs_for_visitors(definition, name) {
         return Err(AppError::not_found(format!(
             "The released version has no query named {name}"
         )));
     }
     let inputs = input.parse()?;
-    runner::run(db, version.definition()?, name, &env, &inputs).await
+    runner::run(db, definition, name, &env, &inputs).await
 }
 
 /// How a page is shown.
@@ -255,6 +253,12 @@ async fn show(
     let mut results: HashMap<String, Result<QueryResult, String>> = HashMap::new();
     let outcome = match action.run {
         None => None,
+        // A page runs what its buttons and forms run, nothing else named.
+        Some(q) if !crate::domain::runtime::runs_on_click(def, &q) => Some(Outcome {
+            message: format!("This app has no button or form that runs {q}"),
+            query: q,
+            ok: false,
+        }),
         Some(q) => Some(match runner::run(db, def, &q, env, &sent).await {
             Ok(r) => {
                 let message = match &r {

@@ -1136,6 +1136,17 @@ pub async fn run_query(
     input: Input<crate::domain::query::RunInput>,
 ) -> AppResult<crate::domain::query::QueryResult> {
     let found = apps::find(db, user, app_id).await?;
+    // P7 before anything the caller names: one without edit access where
+    // it would run learns nothing of the version or its queries. The
+    // environment names are the installation's, not the app's: an unknown
+    // one says nothing about the app.
+    let raw = environment.ok_or_else(|| {
+        AppError::invalid("environment", "Say where to run it: ?environment=NAME")
+    })?;
+    let env = EnvName::existing("environment", raw, &found.envs)?;
+    if let Some(reason) = found.access.edit_denial(&env) {
+        return Err(AppError::forbidden(reason));
+    }
     let l = load_in(db, found, version_id, true).await?;
     let stored = l.version.definition.clone().unwrap_or(Value::Null);
     let named = stored["queries"]
@@ -1145,15 +1156,6 @@ pub async fn run_query(
         return Err(AppError::not_found(format!(
             "The version has no query named {name}"
         )));
-    }
-    // The environment names are the installation's, not the app's: an
-    // unknown one says nothing about the app.
-    let raw = environment.ok_or_else(|| {
-        AppError::invalid("environment", "Say where to run it: ?environment=NAME")
-    })?;
-    let env = EnvName::existing("environment", raw, &l.found.envs)?;
-    if let Some(reason) = l.found.access.edit_denial(&env) {
-        return Err(AppError::forbidden(reason));
     }
     let inputs = input.parse()?;
     let sources = super::data_sources::kinds_held(db).await?;

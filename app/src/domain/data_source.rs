@@ -4,6 +4,7 @@
 //! stored value.
 use super::constant::MASK;
 use super::input::Validate;
+use super::template::Slot;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -307,36 +308,82 @@ impl Options {
         self.shown(&Secrets::default())
     }
 
-    /// The secret values this save sets, merged over `stored` (a field
-    /// kept keeps its stored value; a header no longer secret or gone
-    /// drops its value).
-    pub fn merge_secrets(&self, stored: &Secrets) -> Secrets {
-        let mut out = BTreeMap::new();
-        let mut keep = |key: String, sent: &Option<String>| match sent {
-            Some(v) => {
-                out.insert(key, v.clone());
+    /// Where a connection goes (D8): PostgreSQL host, port, database and
+    /// user; a REST base URL. As written: a constant in them is a name.
+    fn target(&self) -> Vec<String> {
+        match self {
+            Options::Postgresql { host, port, database, username, .. } => {
+                vec![host.clone(), port.to_string(), database.clone(), username.clone()]
             }
-            None => {
-                if let Some(v) = stored.0.get(&key) {
-                    out.insert(key, v.clone());
+            Options::RestApi { base_url, .. } => vec![base_url.clone()],
+            Options::Sqlite { file } => vec![file.clone()],
+        }
+    }
+
+    /// The field that changed the target, to name in the refusal.
+    fn target_field(&self, previous: &Options) -> &'static str {
+        match (self, previous) {
+            (Options::Postgresql { host, port, database, .. }, Options::Postgresql { host: h, port: p, database: d, .. }) => {
+                if host != h {
+                    "host"
+                } else if port != p {
+                    "port"
+                } else if database != d {
+                    "database"
+                } else {
+                    "username"
                 }
             }
+            (Options::RestApi { .. }, _) => "base_url",
+            _ => "file",
+        }
+    }
+
+    /// The secret values this save sets, merged over `stored`, the values
+    /// kept for `previous` options (a field kept keeps its stored value; a
+    /// header no longer secret or gone drops its value). D8: a kept secret
+    /// never follows a changed target: whoever may edit options could
+    /// otherwise point them at a host of theirs and press Test connection.
+    pub fn merge_secrets(&self, previous: Option<&Options>, stored: &Secrets) -> AppResult<Secrets> {
+        let moved = previous.filter(|p| p.target() != self.target());
+        let mut out = BTreeMap::new();
+        let mut keep = |key: String, field: String, sent: &Option<String>| -> AppResult<()> {
+            match sent {
+                Some(v) => {
+                    out.insert(key, v.clone());
+                }
+                None => {
+                    if let Some(v) = stored.0.get(&key) {
+                        if let Some(previous) = moved {
+                            let changed = self.target_field(previous);
+                            return Err(AppError::invalid(
+                                &field,
+                                format!(
+                                    "{field}: the {changed} changed, so the stored secret is not sent there: enter it again"
+                                ),
+                            ));
+                        }
+                        out.insert(key, v.clone());
+                    }
+                }
+            }
+            Ok(())
         };
         match self {
-            Options::Postgresql { password, .. } => keep("password".into(), password),
+            Options::Postgresql { password, .. } => keep("password".into(), "options.password".into(), password)?,
             Options::RestApi {
                 headers,
                 bearer_token,
                 ..
             } => {
-                keep("bearer_token".into(), bearer_token);
-                for h in headers.iter().filter(|h| h.secret) {
-                    keep(header_key(&h.name), &h.value);
+                keep("bearer_token".into(), "options.bearer_token".into(), bearer_token)?;
+                for (i, h) in headers.iter().enumerate().filter(|(_, h)| h.secret) {
+                    keep(header_key(&h.name), format!("options.headers[{i}].value"), &h.value)?;
                 }
             }
             Options::Sqlite { .. } => {}
         }
-        Secrets(out)
+        Ok(Secrets(out))
     }
 
     /// Reads stored options back (public part plus secrets).
@@ -362,7 +409,16 @@ impl Options {
 
     /// Every text of the options a reference may sit in, with its field.
     pub fn texts(&self) -> Vec<(String, &str)> {
-        let mut out: Vec<(String, &str)> = Vec::new();
+        self.texts_in_slots()
+            .into_iter()
+            .map(|(field, text, _)| (field, text))
+            .collect()
+    }
+
+    /// Every text field with where it sits as far as secrets go (C3):
+    /// only the secret fields may hold `{{secrets.…}}`.
+    pub fn texts_in_slots(&self) -> Vec<(String, &str, Slot)> {
+        let mut out: Vec<(String, &str, Slot)> = Vec::new();
         match self {
             Options::Postgresql {
                 host,
@@ -371,11 +427,11 @@ impl Options {
                 password,
                 ..
             } => {
-                out.push(("options.host".into(), host));
-                out.push(("options.database".into(), database));
-                out.push(("options.username".into(), username));
+                out.push(("options.host".into(), host, Slot::Open));
+                out.push(("options.database".into(), database, Slot::Open));
+                out.push(("options.username".into(), username, Slot::Open));
                 if let Some(p) = password {
-                    out.push(("options.password".into(), p));
+                    out.push(("options.password".into(), p, Slot::SecretOption));
                 }
             }
             Options::RestApi {
@@ -383,17 +439,18 @@ impl Options {
                 headers,
                 bearer_token,
             } => {
-                out.push(("options.base_url".into(), base_url));
+                out.push(("options.base_url".into(), base_url, Slot::Open));
                 for (i, h) in headers.iter().enumerate() {
                     if let Some(v) = &h.value {
-                        out.push((format!("options.headers[{i}].value"), v));
+                        let slot = if h.secret { Slot::SecretOption } else { Slot::Open };
+                        out.push((format!("options.headers[{i}].value"), v, slot));
                     }
                 }
                 if let Some(t) = bearer_token {
-                    out.push(("options.bearer_token".into(), t));
+                    out.push(("options.bearer_token".into(), t, Slot::SecretOption));
                 }
             }
-            Options::Sqlite { file } => out.push(("options.file".into(), file)),
+            Options::Sqlite { file } => out.push(("options.file".into(), file, Slot::Open)),
         }
         out
     }

@@ -274,10 +274,22 @@ fn text(at: &str, v: &Value) -> AppResult<String> {
 /// Where a template is used, which decides what it may reference.
 #[derive(Clone, Copy, PartialEq)]
 enum Place {
-    /// Shown to end users: no secret (C3).
+    /// Shown to end users.
     Component,
     /// Runs on the server before any result exists: no query cells.
     Query,
+    /// A REST query's header: a query, and the one place of a definition a
+    /// secret may sit (C3).
+    QueryHeader,
+}
+
+impl Place {
+    fn slot(self) -> template::Slot {
+        match self {
+            Place::QueryHeader => template::Slot::QueryHeader,
+            Place::Component | Place::Query => template::Slot::Open,
+        }
+    }
 }
 
 /// The parsed definition, checked against the version itself and the
@@ -340,15 +352,10 @@ pub fn parse(doc: &Value, sources: &HashMap<String, DataSourceKind>) -> AppResul
     }
     for (i, q) in definition.queries.iter().enumerate() {
         let at = format!("definition.queries[{i}]");
-        let check = |field: &str, t: &str| {
-            references(
-                &format!("{at}.{field}"),
-                t,
-                Place::Query,
-                &inputs,
-                &known_query,
-            )
+        let check_in = |field: &str, t: &str, place: Place| {
+            references(&format!("{at}.{field}"), t, place, &inputs, &known_query)
         };
+        let check = |field: &str, t: &str| check_in(field, t, Place::Query);
         match &q.body {
             QueryBody::Sql(sql) => check("sql", sql)?,
             QueryBody::Rest(r) => {
@@ -357,7 +364,7 @@ pub fn parse(doc: &Value, sources: &HashMap<String, DataSourceKind>) -> AppResul
                     check(&format!("rest.query.{k}"), v)?;
                 }
                 for (k, (_, v)) in r.headers.iter().enumerate() {
-                    check(&format!("rest.headers[{k}].value"), v)?;
+                    check_in(&format!("rest.headers[{k}].value"), v, Place::QueryHeader)?;
                 }
                 if let Some(body) = &r.body {
                     for_each_string(body, &mut |s| check("rest.body", s))?;
@@ -397,16 +404,11 @@ fn references(
     known_query: &dyn Fn(&str) -> bool,
 ) -> AppResult<()> {
     for r in template::references(text).map_err(|m| invalid(at, format!("{at}: {m}")))? {
+        if let Some(message) = template::secret_misplaced(at, &r, place.slot()) {
+            return Err(invalid(at, message));
+        }
         match &r {
-            Reference::Secret(_) if place == Place::Component => {
-                return Err(invalid(
-                    at,
-                    format!(
-                        "{at}: {r} is a secret, usable only inside queries and data source options"
-                    ),
-                ))
-            }
-            Reference::Cell { .. } if place == Place::Query => {
+            Reference::Cell { .. } if place != Place::Component => {
                 return Err(invalid(
                     at,
                     format!("{at}: a query cannot read another query's rows ({r})"),

@@ -127,30 +127,40 @@ fn fields(out: &mut Vec<Change>, path: &str, a: &Value, b: &Value, skip: &[&str]
 }
 
 /// The indices of `a` in a longest common subsequence of `a` and `b`:
-/// the items that kept their order; the others moved.
+/// the items that kept their order; the others moved. Both sides hold ids
+/// or names, each at most once, so the common subsequence is the longest
+/// increasing run of `b`'s positions taken in `a`'s order: O(n log n) time
+/// and O(n) memory (R9), where the textbook table took n·m (two versions
+/// of 40,000 components asked 12 GB of one diff). A repeated item, which
+/// validation refuses, is matched to its first unused place in `b`.
 fn kept_in_order(a: &[&str], b: &[&str]) -> BTreeSet<usize> {
-    let (n, m) = (a.len(), b.len());
-    let mut t = vec![vec![0usize; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            t[i][j] = if a[i] == b[j] {
-                t[i + 1][j + 1] + 1
-            } else {
-                t[i + 1][j].max(t[i][j + 1])
-            };
+    let mut at_b: HashMap<&str, std::collections::VecDeque<usize>> = HashMap::new();
+    for (j, x) in b.iter().enumerate() {
+        at_b.entry(x).or_default().push_back(j);
+    }
+    // (index in a, position in b) of the items of `a` found in `b`.
+    let seq: Vec<(usize, usize)> = a
+        .iter()
+        .enumerate()
+        .filter_map(|(i, x)| at_b.get_mut(x).and_then(|q| q.pop_front()).map(|j| (i, j)))
+        .collect();
+    // Patience sorting: tails[k] is the item ending the best run of k + 1.
+    let mut tails: Vec<usize> = Vec::new();
+    let mut before: Vec<Option<usize>> = vec![None; seq.len()];
+    for (k, &(_, j)) in seq.iter().enumerate() {
+        let len = tails.partition_point(|&t| seq[t].1 < j);
+        before[k] = len.checked_sub(1).map(|l| tails[l]);
+        if len == tails.len() {
+            tails.push(k);
+        } else {
+            tails[len] = k;
         }
     }
-    let (mut i, mut j, mut kept) = (0, 0, BTreeSet::new());
-    while i < n && j < m {
-        if a[i] == b[j] {
-            kept.insert(i);
-            i += 1;
-            j += 1;
-        } else if t[i + 1][j] >= t[i][j + 1] {
-            i += 1;
-        } else {
-            j += 1;
-        }
+    let mut kept = BTreeSet::new();
+    let mut at = tails.last().copied();
+    while let Some(k) = at {
+        kept.insert(seq[k].0);
+        at = before[k];
     }
     kept
 }

@@ -8,6 +8,7 @@ pub mod data_source;
 pub mod definition;
 pub mod diff;
 pub mod editor;
+pub mod egress;
 pub mod environment;
 pub mod group;
 pub mod input;

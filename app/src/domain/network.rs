@@ -31,14 +31,30 @@ impl IpRange {
     }
 
     pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
-        match (canonical(self.base), ip) {
+        // A range written in IPv4-mapped form (`::ffff:10.0.0.0/104`) is
+        // the IPv4 range it maps when its prefix reaches into the IPv4
+        // part; a shorter one is compared as IPv6 (the mask would
+        // otherwise be shifted by a negative amount).
+        let (base, prefix, ip) = match (self.base, canonical(ip)) {
+            (IpAddr::V6(b), a) if b.to_ipv4_mapped().is_some() && self.prefix < 96 => {
+                let a = match a {
+                    IpAddr::V4(v4) => IpAddr::V6(v4.to_ipv6_mapped()),
+                    v6 => v6,
+                };
+                (IpAddr::V6(b), self.prefix, a)
+            }
+            (IpAddr::V6(b), a) if b.to_ipv4_mapped().is_some() => {
+                (canonical(self.base), self.prefix - 96, a)
+            }
+            (b, a) => (b, self.prefix, a),
+        };
+        match (base, ip) {
             (IpAddr::V4(b), IpAddr::V4(a)) => {
-                let mask = u32::MAX.checked_shl(32 - self.prefix as u32).unwrap_or(0);
+                let mask = u32::MAX.checked_shl(32 - prefix as u32).unwrap_or(0);
                 u32::from(b) & mask == u32::from(a) & mask
             }
             (IpAddr::V6(b), IpAddr::V6(a)) => {
-                let mask = u128::MAX.checked_shl(128 - self.prefix as u32).unwrap_or(0);
+                let mask = u128::MAX.checked_shl(128 - prefix as u32).unwrap_or(0);
                 u128::from(b) & mask == u128::from(a) & mask
             }
             _ => false,

@@ -316,3 +316,23 @@ pub fn queries_to_load(definition: &Definition) -> Vec<String> {
         .map(|q| q.name.clone())
         .collect()
 }
+
+/// What an app's own pages may run when someone clicks (R7, P7): the
+/// queries of its buttons and forms. The preview and the released app run
+/// nothing else a visitor names; a query no component runs (kept for the
+/// builder's Query Panel, say) is the builder's alone.
+pub fn runs_on_click(definition: &Definition, query: &str) -> bool {
+    use crate::domain::definition::ComponentKind;
+    definition.pages.iter().flat_map(|p| &p.components).any(|c| match &c.kind {
+        ComponentKind::Button { query: q, .. } | ComponentKind::Form { query: q, .. } => q == query,
+        _ => false,
+    })
+}
+
+/// What a visitor of the app may ask the server to run by name
+/// (`POST /released/{slug}/queries/{name}/run`): what a click runs, and
+/// what a page loads when it opens.
+pub fn runs_for_visitors(definition: &Definition, query: &str) -> bool {
+    runs_on_click(definition, query)
+        || definition.queries.iter().any(|q| q.name == query && q.run_on_load)
+}

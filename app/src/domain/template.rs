@@ -9,8 +9,8 @@ pub enum Reference {
     /// `{{constants.NAME}}`: the global constant's value in the running
     /// environment (C2).
     Constant(String),
-    /// `{{secrets.NAME}}`: a secret, on the server only, inside queries and
-    /// data source options (C3).
+    /// `{{secrets.NAME}}`: a secret, on the server only, where
+    /// [`secret_misplaced`] allows it (C3).
     Secret(String),
     /// `{{inputs.NAME}}`: an input of the version.
     Input(String),
@@ -32,6 +32,33 @@ impl fmt::Display for Reference {
                 write!(f, "{{{{queries.{query}.rows[{row}].{column}}}}}")
             }
         }
+    }
+}
+
+/// Where a template sits, as far as secrets go (C3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// A secret field of a data source's options: a PostgreSQL `password`,
+    /// a REST `bearer_token`, a REST header marked secret.
+    SecretOption,
+    /// A header of a REST query: it goes only to the data source's host.
+    QueryHeader,
+    /// Anything else: components, SQL, a REST path, query string or body,
+    /// a host, URL, database, user name or file. A secret there could be
+    /// sent to another host or come back in a result.
+    Open,
+}
+
+/// C3, the one rule of where `{{secrets.NAME}}` may resolve: used when a
+/// data source or a version is saved and again by every run, so a stored
+/// definition that predates the rule fails instead of resolving.
+pub fn secret_misplaced(at: &str, r: &Reference, slot: Slot) -> Option<String> {
+    match (r, slot) {
+        (Reference::Secret(_), Slot::Open) => Some(format!(
+            "{at}: {r} is a secret: it may be used only in a data source's secret fields \
+             (password, bearer_token, a header marked secret) and in a REST query's headers"
+        )),
+        _ => None,
     }
 }
 

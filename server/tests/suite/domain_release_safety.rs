@@ -16,9 +16,10 @@ fn doc() -> serde_json::Value {
         {"id": "t", "type": "text", "text": "Hello {{inputs.who}} from {{constants.REGION}}"},
         {"id": "grid", "type": "table", "query": "orders"}]}],
       "queries": [
-        {"name": "orders", "data_source": "Shop", "sql": "SELECT * FROM o WHERE k = {{secrets.KEY}} AND c = {{constants.REGION}}"},
+        {"name": "orders", "data_source": "Shop", "sql": "SELECT * FROM o WHERE c = {{constants.REGION}}"},
         {"name": "ping", "data_source": "Api", "rest": {"method": "POST", "path": "/p",
-         "headers": [{"name": "X", "value": "{{secrets.TOKEN}}"}], "body": {"deep": ["{{constants.DEEP}}"]}}},
+         "headers": [{"name": "X", "value": "{{secrets.TOKEN}}"}, {"name": "K", "value": "{{secrets.KEY}}"}],
+         "body": {"deep": ["{{constants.DEEP}}"]}}},
         {"name": "again", "data_source": "Shop", "sql": "SELECT 1"}]})
 }
 

@@ -48,6 +48,10 @@ struct Demands {
     builders: bool,
     /// A JSON body, parsed after every check above.
     body: bool,
+    /// Running a query by name is the Query Panel's right (P7): edit
+    /// access where it runs is checked before the version and the query
+    /// named, so a viewer cannot probe which exist.
+    access_before_names: bool,
 }
 
 fn demands(method: &str, path: &str) -> Demands {
@@ -80,11 +84,13 @@ fn demands(method: &str, path: &str) -> Demands {
         create_flag: method == "POST" && path == "/apps",
         builders: path.starts_with("/constants") || path.starts_with("/data-sources"),
         body,
+        access_before_names: app && path.ends_with("/run"),
     }
 }
 
 /// The first failing status, or `None` where the request would succeed.
-fn expected(d: &Demands, who: Who, unknown_param: bool, bad_body: bool) -> Option<u16> {
+fn expected(d: &Demands, who: Who, unknown: Option<&str>, bad_body: bool) -> Option<u16> {
+    let unknown_param = unknown.is_some();
     if who == Who::Nobody && d.signed_in {
         return Some(401);
     }
@@ -93,6 +99,9 @@ fn expected(d: &Demands, who: Who, unknown_param: bool, bad_body: bool) -> Optio
         return Some(403);
     }
     if (d.create_flag || d.builders) && end_user {
+        return Some(403);
+    }
+    if d.access_before_names && who == Who::Viewer && unknown != Some("app_id") {
         return Some(403);
     }
     if unknown_param || (d.own && who != Who::Admin) || d.released {
@@ -302,7 +311,7 @@ async fn every_route_answers_the_first_failing_rule_in_api_order(b: Backend) {
         for who in WHO {
             for unknown in &unknowns {
                 for bad_body in [false, true] {
-                    let Some(status) = expected(&d, who, unknown.is_some(), bad_body) else {
+                    let Some(status) = expected(&d, who, *unknown, bad_body) else {
                         continue;
                     };
                     // The run route says where to run, as every caller must.

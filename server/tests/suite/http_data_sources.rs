@@ -356,8 +356,8 @@ async fn d3_secrets_are_masked_kept_and_sealed(b: Backend) {
     .unwrap();
     let kept: Value = serde_json::from_str(plain.expose_secret()).unwrap();
     assert_eq!(kept["password"], PG_PASSWORD);
-    // A connection that fails names no secret: a password that is itself
-    // part of the host name would show up in the driver's message.
+    // C3: a secret cannot be put where it would travel to another host or
+    // show in a driver's message (here, in the host name itself).
     let mut o = options.clone();
     o["host"] = json!("{{secrets.HOSTPART}}.invalid");
     constant(
@@ -375,10 +375,7 @@ async fn d3_secrets_are_masked_kept_and_sealed(b: Backend) {
             json!({"options": o}),
         )
         .await;
-    assert_eq!(r.status(), 200);
-    let t = test_connection(&app, &admin, &id, "production").await;
-    assert_eq!(t["ok"], false);
-    assert!(!t.to_string().contains("hidden-host-Secret"), "{t}");
+    assert_error(r, 422, "invalid", Some("options.host")).await;
     let everything = [
         app.get(&admin, "/api/v1/data-sources")
             .await
@@ -804,17 +801,26 @@ async fn d5_rest_each_environment_reaches_its_own_base_url_with_its_secrets(b: B
         format!("Bearer {TOKEN_PREFIX}production")
     );
     assert_eq!(r["body"]["key"], "key-Secret-prd");
-    // An unreachable upstream fails with its message, secrets removed.
+    let put = |o: Value| {
+        let (app, admin, id) = (&app, &admin, &id);
+        async move {
+            app.put(admin, &format!("/api/v1/data-sources/{id}/environments/production"), json!({"options": o}))
+                .await
+        }
+    };
+    // C3: a secret is never part of the address.
     let mut down = kept.clone();
     down["base_url"] = json!("http://127.0.0.1:9/{{secrets.API_KEY}}");
-    let r = app
-        .put(
-            &admin,
-            &format!("/api/v1/data-sources/{id}/environments/production"),
-            json!({"options": down}),
-        )
-        .await;
+    assert_error(put(down.clone()).await, 422, "invalid", Some("options.base_url")).await;
+    // D8: the kept secrets do not follow a new address; given again, they do.
+    down["base_url"] = json!("http://127.0.0.1:9/");
+    assert_error(put(down.clone()).await, 422, "invalid", Some("options.bearer_token")).await;
+    down["bearer_token"] = json!(format!("{TOKEN_PREFIX}production"));
+    assert_error(put(down.clone()).await, 422, "invalid", Some("options.headers[1].value")).await;
+    down["headers"][1]["value"] = json!("{{secrets.API_KEY}}");
+    let r = put(down).await;
     assert_eq!(r.status(), 200);
+    // An unreachable upstream fails with its message, secrets removed.
     let (status, r) = run(&app, &admin, &ids, "many", "production", json!({})).await;
     assert_eq!(
         (status, r["error"]["code"].as_str()),
@@ -849,7 +855,7 @@ async fn r4_limits_injection_and_missing_values(b: Backend) {
             {"name": "many", "data_source": "Local", "sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000) SELECT x FROM c"},
             {"name": "forever", "data_source": "Local", "sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"},
             {"name": "typed", "data_source": "Local", "sql": "SELECT {{inputs.n}} + 1 AS next, typeof({{inputs.n}}) AS t"},
-            {"name": "region", "data_source": "Local", "sql": "SELECT {{constants.REGION}} AS r, {{secrets.TOKEN}} AS s"},
+            {"name": "region", "data_source": "Local", "sql": "SELECT {{constants.REGION}} AS r"},
             {"name": "broken", "data_source": "Local", "sql": "SELEC nothing"},
             {"name": "other_env", "data_source": "Local", "sql": "SELECT 1"}]});
     let ids = app_with(&app, &admin, "Limits", def).await;
@@ -945,21 +951,8 @@ async fn r4_limits_injection_and_missing_values(b: Backend) {
         json!({"development": "eu"}),
     )
     .await;
-    let (_, r) = run(&app, &admin, &ids, "region", "development", json!({})).await;
-    assert_eq!(
-        r["error"]["details"],
-        json!({"kind": "secret", "name": "TOKEN", "environment": "development"})
-    );
-    constant(
-        &app,
-        &admin,
-        "TOKEN",
-        "secret",
-        json!({"development": "tok-Secret"}),
-    )
-    .await;
     let (status, r) = run(&app, &admin, &ids, "region", "development", json!({})).await;
-    assert_eq!((status, &r["rows"]), (200, &json!([["eu", "tok-Secret"]])));
+    assert_eq!((status, &r["rows"]), (200, &json!([["eu"]])));
     // A driver error is query_failed with the driver's words.
     let (status, r) = run(&app, &admin, &ids, "broken", "development", json!({})).await;
     assert_eq!(
@@ -1490,8 +1483,7 @@ async fn d1_simultaneous_creates_and_a_delete_racing_a_save(b: Backend) {
 async fn d3_another_server_with_the_key_reads_secrets_back(b: Backend) {
     let app = spawn_app(b).await;
     let admin = app.admin().await;
-    sqlite_file(&app, "dev.db", &["x"]);
-    create(&app, &admin, json!({"name": "Local", "kind": "sqlite", "environments": {"development": {"file": "dev.db"}}})).await;
+    let base = echo_server().await;
     constant(
         &app,
         &admin,
@@ -1500,7 +1492,10 @@ async fn d3_another_server_with_the_key_reads_secrets_back(b: Backend) {
         json!({"development": "restart-Secret"}),
     )
     .await;
-    let ids = app_with(&app, &admin, "Secrets", json!({"queries": [{"name": "q", "data_source": "Local", "sql": "SELECT {{secrets.TOKEN}} = 'restart-Secret' AS same"}]})).await;
+    // C3: a secret travels only to its data source's host, in a header.
+    create(&app, &admin, json!({"name": "Echo", "kind": "rest_api", "environments": {"development": {"base_url": base}}})).await;
+    let ids = app_with(&app, &admin, "Secrets", json!({"queries": [{"name": "q", "data_source": "Echo",
+        "rest": {"method": "GET", "path": "/", "headers": [{"name": "X-Api-Key", "value": "{{secrets.TOKEN}}"}]}}]})).await;
     let other = app.another_instance().await;
     let r = admin
         .post(other.url(&format!(
@@ -1514,5 +1509,5 @@ async fn d3_another_server_with_the_key_reads_secrets_back(b: Backend) {
     let status = r.status();
     let body: Value = r.json().await.unwrap();
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["rows"], json!([[1]]));
+    assert_eq!(body["body"]["key"], "restart-Secret");
 }

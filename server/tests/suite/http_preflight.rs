@@ -122,8 +122,9 @@ async fn installation(app: &TestApp, admin: &reqwest::Client) -> (String, String
         {"id": "grid", "type": "table", "query": "orders"}]}],
       "queries": [
         {"name": "orders", "data_source": "Shop", "run_on_load": true,
-         "sql": "SELECT customer FROM orders WHERE {{secrets.KEY}} IS NOT NULL"},
-        {"name": "ping", "data_source": "Api", "rest": {"method": "GET", "path": "/ping"}}]});
+         "sql": "SELECT customer FROM orders"},
+        {"name": "ping", "data_source": "Api", "rest": {"method": "GET", "path": "/ping",
+         "headers": [{"name": "X-Key", "value": "{{secrets.KEY}}"}]}}]});
     let (app_id, vid) = app_with(app, admin, "Preflight app", def).await;
     let ids = json!({"Shop": shop["id"], "Api": api["id"]});
     (app_id, vid, ids)

@@ -198,7 +198,8 @@ async fn r2_text_is_escaped_and_forms_write_with_bound_inputs(b: Backend) {
     // An input that is no input of the app is ignored; a failing query is its own message.
     let r = post("run=nope&input.other=1").await.unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("no query named nope"));
+    // A page runs only what its buttons and forms run (R7).
+    assert!(r.text().await.unwrap().contains("no button or form that runs nope"));
 }
 
 async fn r6_p10_who_opens_released_apps_and_previews(b: Backend) {

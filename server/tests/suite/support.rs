@@ -139,6 +139,21 @@ pub async fn spawn_app_configured(
     public_url: Option<&str>,
     trusted_proxies: &str,
 ) -> TestApp {
+    spawn_app_settings(backend, public_url, trusted_proxies, Default::default()).await
+}
+
+/// A server with STAGECRAFT_EGRESS_DENY / STAGECRAFT_EGRESS_ALLOW (D10).
+pub async fn spawn_app_egress(backend: Backend, deny: &str, allow: &str) -> TestApp {
+    let egress = app::domain::egress::EgressPolicy::parse(deny, allow).unwrap();
+    spawn_app_settings(backend, None, "", egress).await
+}
+
+async fn spawn_app_settings(
+    backend: Backend,
+    public_url: Option<&str>,
+    trusted_proxies: &str,
+    egress: app::domain::egress::EgressPolicy,
+) -> TestApp {
     log_buffer();
     let id = uuid::Uuid::new_v4().simple().to_string();
     let data_dir = std::env::temp_dir().join(format!("stagecraft-test-{id}"));
@@ -176,6 +191,7 @@ pub async fn spawn_app_configured(
         master_key: None,
         datasource_dir: None,
         changes_poll: CHANGES_POLL,
+        egress: egress.clone(),
     };
     let (base, tx) = serve(&settings).await;
     let mut db = app::backend::Db::connect(&database_url).await.unwrap();
@@ -285,6 +301,7 @@ impl TestApp {
             master_key: None,
             datasource_dir: None,
             changes_poll: CHANGES_POLL,
+            egress: Default::default(),
         };
         let (base, tx) = serve(&settings).await;
         Instance {
