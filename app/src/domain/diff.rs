@@ -205,7 +205,16 @@ pub fn diff(a: &Value, b: &Value) -> Diff {
     let (pa, pb) = (list(a, "pages"), list(b, "pages"));
     let renamed = renames(pa, pb);
     let new_name = |n: &str| renamed.get(n).cloned().unwrap_or_else(|| n.to_string());
-    let page_in_b = |n: &str| pb.iter().find(|p| name_of(p, "name") == new_name(n));
+    // Pages by name, so nothing below scans the pages per component (R9).
+    let index = |ps: &[Value]| -> HashMap<String, usize> {
+        let mut m = HashMap::new();
+        for (i, p) in ps.iter().enumerate() {
+            m.entry(name_of(p, "name")).or_insert(i);
+        }
+        m
+    };
+    let (at_a, at_b) = (index(pa), index(pb));
+    let page_in_b = |n: &str| at_b.get(&new_name(n)).map(|&i| &pb[i]);
 
     // Pages: removed, renamed, changed fields, moved among the pages.
     for p in pa {
@@ -310,30 +319,15 @@ pub fn diff(a: &Value, b: &Value) -> Diff {
         .into_iter()
         .collect();
     // In the order of `b`'s pages, then what only `a` had.
-    ids.sort_by_key(|id| {
+    ids.sort_by_cached_key(|id| {
         cb.get(*id)
-            .map(|p| {
-                (
-                    0,
-                    pb.iter().position(|q| name_of(q, "name") == p.page),
-                    p.at,
-                )
-            })
-            .or_else(|| {
-                ca.get(*id).map(|p| {
-                    (
-                        1,
-                        pa.iter().position(|q| name_of(q, "name") == p.page),
-                        p.at,
-                    )
-                })
-            })
+            .map(|p| (0, at_b.get(&p.page).copied(), p.at))
+            .or_else(|| ca.get(*id).map(|p| (1, at_a.get(&p.page).copied(), p.at)))
     });
     // A page removed or added whole lists its components in its own change.
     let page_gone = |page: &str| page_in_b(page).is_none();
-    let page_new = |page: &str| {
-        !pa.iter().any(|p| name_of(p, "name") == page) && !renamed_to.contains(&page.to_string())
-    };
+    let page_new =
+        |page: &str| !at_a.contains_key(page) && !renamed_to.contains(&page.to_string());
     for id in ids {
         match (ca.get(id), cb.get(id)) {
             (Some(x), None) if page_gone(&x.page) => {}

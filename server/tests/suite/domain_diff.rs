@@ -373,3 +373,59 @@ fn r9_a_diff_of_huge_documents_stays_small_in_memory() {
     // The moves themselves and their JSON take some tens of MB.
     assert!(grown_mb < 400, "the diff grew the peak RSS by {grown_mb} MB");
 }
+
+/// The benchmark of R9 (not a timed test: run it alone on a release build,
+/// `bash scripts/bench-diff.sh`): the diff of two versions at every limit
+/// (50 pages of 500 components, 200 queries, under 1 MB of JSON each),
+/// the second with half its pages reversed, a component in ten moved to
+/// another page, one in five edited, and every query changed. Prints the
+/// time and how much the peak RSS grew.
+#[test]
+#[ignore]
+fn bench_diff_of_two_largest_allowed_versions() {
+    let doc = |edit: bool| {
+        let pages: Vec<Value> = (0..50)
+            .map(|p| {
+                let mut ids: Vec<usize> = (0..500).collect();
+                if edit && p % 2 == 0 {
+                    ids.reverse();
+                }
+                let components: Vec<Value> = ids
+                    .iter()
+                    .map(|i| {
+                        // Every tenth component of a page sits on the next page in `b`.
+                        let home = if edit && i % 10 == 0 { (p + 1) % 50 } else { p };
+                        let text = if edit && i % 5 == 1 { "y" } else { "" };
+                        (home, json!({"id": format!("p{home}c{i}"), "type": "text", "text": text}))
+                    })
+                    .filter(|(home, _)| *home == p || !edit)
+                    .map(|(_, c)| c)
+                    .collect();
+                json!({"name": format!("page{p}"), "components": components})
+            })
+            .collect();
+        let queries: Vec<Value> = (0..200)
+            .map(|q| json!({"name": format!("q{q}"), "data_source": "DB", "sql": if edit { "SELECT 2" } else { "SELECT 1" }}))
+            .collect();
+        json!({"pages": pages, "queries": queries})
+    };
+    let (a, b) = (doc(false), doc(true));
+    let size = a.to_string().len().max(b.to_string().len());
+    assert!(size <= 1024 * 1024, "each version stays within R9's 1 MB ({size} bytes)");
+    let components: usize = a["pages"].as_array().unwrap().iter().map(|p| p["components"].as_array().unwrap().len()).sum();
+    let before = peak_rss_kb();
+    let started = std::time::Instant::now();
+    let runs = 5;
+    let mut changes = 0;
+    for _ in 0..runs {
+        changes = diff(&a, &b).changes.len();
+    }
+    let each = started.elapsed() / runs;
+    let grown = peak_rss_kb().saturating_sub(before);
+    println!(
+        "R9 diff: {components} components, {size} bytes of JSON per version, {changes} changes: \
+         {:.1} ms per diff, peak RSS grew {:.1} MB",
+        each.as_secs_f64() * 1000.0,
+        grown as f64 / 1024.0
+    );
+}
