@@ -602,9 +602,10 @@ pub fn pg_connect_options(options: &Options, addr: SocketAddr) -> AppResult<PgCo
     if base.get_options().is_some() {
         return Err(ambient("PGOPTIONS"));
     }
-    let url = base.to_url_lossy();
-    for (key, var) in [("sslcert", "PGSSLCERT"), ("sslkey", "PGSSLKEY")] {
-        if url.query_pairs().any(|(k, _)| k == key) {
+    // Read from the environment, not from the options' URL form, which
+    // cannot be built while the default host is a Unix socket's folder.
+    for var in ["PGSSLCERT", "PGSSLKEY"] {
+        if std::env::var_os(var).is_some() {
             return Err(ambient(var));
         }
     }
