@@ -38,6 +38,7 @@ mod process;
 mod security_doors;
 mod security_egress;
 mod security_http;
+mod security_repository;
 mod security_saving;
 mod security_secrets;
 mod security_sqlite;
