@@ -67,11 +67,10 @@ async fn unlock_secrets(settings: &Settings, mut db: Db) -> Result<Db, String> {
     let key = secrets::load_or_create(settings.master_key.as_ref(), &settings.data_dir)?;
     secrets::check(&db, &key, &source).await?;
     db.parts_mut().master_key = Some(std::sync::Arc::new(key));
-    db.parts_mut().pools =
-        std::sync::Arc::new(app::backend::runner::Pools::new(
-            settings.datasource_dir(),
-            app::backend::runner::Egress::new(settings.egress.clone(), settings.database_url()),
-        ));
+    db.parts_mut().pools = std::sync::Arc::new(app::backend::runner::Pools::new(
+        settings.datasource_dir(),
+        app::backend::runner::Egress::new(settings.egress.clone(), settings.database_url()),
+    ));
     Ok(db)
 }
 

@@ -263,7 +263,10 @@ pub async fn set_options(
     .bind(env.as_str())
     .fetch_optional(&mut *tx)
     .await?;
-    let before = stored.as_ref().map(|r| read_options(db, id, kind, r)).transpose()?;
+    let before = stored
+        .as_ref()
+        .map(|r| read_options(db, id, kind, r))
+        .transpose()?;
     let secrets = match &before {
         Some(b) => options.merge_secrets(Some(&b.options), &b.secrets)?,
         None => options.merge_secrets(None, &Secrets::default())?,

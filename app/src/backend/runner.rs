@@ -10,8 +10,8 @@ use super::data_sources;
 use super::sqlite_files::SqliteFile;
 use crate::domain::constant::MASK;
 use crate::domain::data_source::Options;
-use crate::domain::egress::EgressPolicy;
 use crate::domain::definition::{Definition, InputType, QueryBody, RestRequest};
+use crate::domain::egress::EgressPolicy;
 use crate::domain::environment::EnvName;
 use crate::domain::query::{QueryResult, ROW_LIMIT, TIME_LIMIT_SECONDS};
 use crate::domain::template::{self, Reference, Segment, Slot};
@@ -422,7 +422,11 @@ fn resolve_options(options: &Options, scope: &mut Scope) -> AppResult<Options> {
                     note(&h.value, scope);
                 }
                 let mut h = h.clone();
-                let slot = if h.secret { Slot::SecretOption } else { Slot::Open };
+                let slot = if h.secret {
+                    Slot::SecretOption
+                } else {
+                    Slot::Open
+                };
                 h.value = h
                     .value
                     .as_deref()
@@ -525,7 +529,12 @@ async fn egress_target(egress: &Egress, options: &Options) -> AppResult<Option<S
     // libpq reads a host starting with `/` (or `@`, Linux's abstract
     // namespace) as the folder of a Unix socket: the server's own local
     // PostgreSQL, trusted as this machine's users.
-    if host.is_empty() || host.starts_with('/') || host.starts_with('@') || host.contains('/') || host.contains('\\') {
+    if host.is_empty()
+        || host.starts_with('/')
+        || host.starts_with('@')
+        || host.contains('/')
+        || host.contains('\\')
+    {
         return Err(refused(
             field,
             format!("{host:?} is refused: data sources connect over TCP to a host name or address, never to a Unix socket"),
@@ -536,7 +545,10 @@ async fn egress_target(egress: &Egress, options: &Options) -> AppResult<Option<S
             Err(_) => {
                 return Err(AppError::with_code(
                     ErrorCode::QueryFailed,
-                    format!("{field}: {host} did not resolve within {} s", CONNECT_TIMEOUT.as_secs()),
+                    format!(
+                        "{field}: {host} did not resolve within {} s",
+                        CONNECT_TIMEOUT.as_secs()
+                    ),
                 ))
             }
             Ok(Err(e)) => {
@@ -549,7 +561,11 @@ async fn egress_target(egress: &Egress, options: &Options) -> AppResult<Option<S
         };
     check_all(&egress.policy, host, &addrs).map_err(|m| refused(field, m))?;
     let addr = addrs[0];
-    let database = if database.is_empty() { username } else { database };
+    let database = if database.is_empty() {
+        username
+    } else {
+        database
+    };
     if egress.is_own_database(addr, database).await {
         return Err(refused(
             field,
@@ -650,9 +666,8 @@ impl reqwest::dns::Resolve for CheckedResolver {
         let policy = self.policy.clone();
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             check_all(&policy, &host, &addrs)
                 .map_err(|m| Box::new(Refused(m)) as Box<dyn std::error::Error + Send + Sync>)?;
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
@@ -677,11 +692,18 @@ fn refusal_in(e: &reqwest::Error) -> Option<String> {
 fn check_url(policy: &EgressPolicy, url: &reqwest::Url) -> AppResult<()> {
     let field = "options.base_url";
     let Some(host) = url.host_str() else {
-        return Err(AppError::invalid(field, format!("{field} {url} has no host")));
+        return Err(AppError::invalid(
+            field,
+            format!("{field} {url} has no host"),
+        ));
     };
     // The URL parser writes every IPv4 spelling (`0x7f.1`) as a.b.c.d and
     // IPv6 in brackets; anything else is a name for the resolver.
-    match host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+    match host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
         Ok(ip) => policy.check(ip).map_err(|m| refused(field, m)),
         Err(_) => Ok(()),
     }
@@ -1161,7 +1183,10 @@ pub fn path_value(text: &str) -> String {
 pub fn rest_url(base: &str, path: &str) -> AppResult<reqwest::Url> {
     let field = "rest.path";
     let base_url = reqwest::Url::parse(base).map_err(|e| {
-        AppError::invalid("options.base_url", format!("options.base_url is not a URL: {e}"))
+        AppError::invalid(
+            "options.base_url",
+            format!("options.base_url is not a URL: {e}"),
+        )
     })?;
     let url = reqwest::Url::parse(&format!("{}{path}", base.trim_end_matches('/')))
         .map_err(|e| AppError::invalid(field, format!("{field} does not make a URL: {e}")))?;
@@ -1192,9 +1217,11 @@ fn rest_request(
     for s in template::parse(&r.path).map_err(|m| AppError::invalid("rest.path", m))? {
         match s {
             Segment::Text(t) => path.push_str(&t),
-            Segment::Ref(reference) => {
-                path.push_str(&path_value(&param_text(&scope.value(&reference, Slot::Open, "rest.path")?)))
-            }
+            Segment::Ref(reference) => path.push_str(&path_value(&param_text(&scope.value(
+                &reference,
+                Slot::Open,
+                "rest.path",
+            )?))),
         }
     }
     let url = rest_url(base, &path)?;

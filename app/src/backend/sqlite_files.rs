@@ -9,9 +9,9 @@ use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::limits::Limit;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
-use std::sync::Arc;
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -105,7 +105,8 @@ impl SqliteFile {
         // the statement once the deadline passes. Every use sets its own.
         conn.progress_handler(1_000, Some(move || Instant::now() >= deadline));
         *refusal.lock().expect("refusal lock") = None;
-        let outcome = run(&conn).map_err(|e| failure(e, refusal.lock().expect("refusal lock").take()));
+        let outcome =
+            run(&conn).map_err(|e| failure(e, refusal.lock().expect("refusal lock").take()));
         conn.progress_handler(1_000, None::<fn() -> bool>);
         let mut idle = self.idle.lock().expect("sqlite pool lock");
         if idle.len() < self.keep {
@@ -135,11 +136,13 @@ fn confine(c: &Connection) -> Refusal {
     c.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0);
     let refusal: Refusal = Arc::new(Mutex::new(None));
     let seen = refusal.clone();
-    c.authorizer(Some(move |ctx: AuthContext<'_>| match refused(&ctx.action) {
-        None => Authorization::Allow,
-        Some(why) => {
-            *seen.lock().expect("refusal lock") = Some(why);
-            Authorization::Deny
+    c.authorizer(Some(move |ctx: AuthContext<'_>| {
+        match refused(&ctx.action) {
+            None => Authorization::Allow,
+            Some(why) => {
+                *seen.lock().expect("refusal lock") = Some(why);
+                Authorization::Deny
+            }
         }
     }));
     refusal
@@ -147,9 +150,21 @@ fn confine(c: &Connection) -> Refusal {
 
 /// Pragmas that only read the file's own schema or state.
 const READ_ONLY_PRAGMAS: &[&str] = &[
-    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
-    "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check",
-    "collation_list", "function_list", "pragma_list", "module_list", "data_version",
+    "table_info",
+    "table_xinfo",
+    "table_list",
+    "index_list",
+    "index_info",
+    "index_xinfo",
+    "foreign_key_list",
+    "foreign_key_check",
+    "integrity_check",
+    "quick_check",
+    "collation_list",
+    "function_list",
+    "pragma_list",
+    "module_list",
+    "data_version",
 ];
 
 /// Why an action is refused in a data source's connection, or `None`.
@@ -181,8 +196,13 @@ fn failure(e: rusqlite::Error, refusal: Option<String>) -> RunError {
             RunError::Timeout
         }
         // SQLITE_LIMIT_ATTACHED is 0 (confine): VACUUM attaches its target.
-        rusqlite::Error::SqliteFailure(_, Some(message)) if message.starts_with("too many attached databases") => {
-            RunError::Failed("VACUUM is not allowed in a data source query: it attaches a second database".into())
+        rusqlite::Error::SqliteFailure(_, Some(message))
+            if message.starts_with("too many attached databases") =>
+        {
+            RunError::Failed(
+                "VACUUM is not allowed in a data source query: it attaches a second database"
+                    .into(),
+            )
         }
         rusqlite::Error::SqliteFailure(_, Some(message)) => RunError::Failed(message.clone()),
         other => RunError::Failed(other.to_string()),

@@ -312,8 +312,19 @@ impl Options {
     /// user; a REST base URL. As written: a constant in them is a name.
     fn target(&self) -> Vec<String> {
         match self {
-            Options::Postgresql { host, port, database, username, .. } => {
-                vec![host.clone(), port.to_string(), database.clone(), username.clone()]
+            Options::Postgresql {
+                host,
+                port,
+                database,
+                username,
+                ..
+            } => {
+                vec![
+                    host.clone(),
+                    port.to_string(),
+                    database.clone(),
+                    username.clone(),
+                ]
             }
             Options::RestApi { base_url, .. } => vec![base_url.clone()],
             Options::Sqlite { file } => vec![file.clone()],
@@ -323,7 +334,20 @@ impl Options {
     /// The field that changed the target, to name in the refusal.
     fn target_field(&self, previous: &Options) -> &'static str {
         match (self, previous) {
-            (Options::Postgresql { host, port, database, .. }, Options::Postgresql { host: h, port: p, database: d, .. }) => {
+            (
+                Options::Postgresql {
+                    host,
+                    port,
+                    database,
+                    ..
+                },
+                Options::Postgresql {
+                    host: h,
+                    port: p,
+                    database: d,
+                    ..
+                },
+            ) => {
                 if host != h {
                     "host"
                 } else if port != p {
@@ -344,7 +368,11 @@ impl Options {
     /// header no longer secret or gone drops its value). D8: a kept secret
     /// never follows a changed target: whoever may edit options could
     /// otherwise point them at a host of theirs and press Test connection.
-    pub fn merge_secrets(&self, previous: Option<&Options>, stored: &Secrets) -> AppResult<Secrets> {
+    pub fn merge_secrets(
+        &self,
+        previous: Option<&Options>,
+        stored: &Secrets,
+    ) -> AppResult<Secrets> {
         let moved = previous.filter(|p| p.target() != self.target());
         let mut out = BTreeMap::new();
         let mut keep = |key: String, field: String, sent: &Option<String>| -> AppResult<()> {
@@ -370,15 +398,25 @@ impl Options {
             Ok(())
         };
         match self {
-            Options::Postgresql { password, .. } => keep("password".into(), "options.password".into(), password)?,
+            Options::Postgresql { password, .. } => {
+                keep("password".into(), "options.password".into(), password)?
+            }
             Options::RestApi {
                 headers,
                 bearer_token,
                 ..
             } => {
-                keep("bearer_token".into(), "options.bearer_token".into(), bearer_token)?;
+                keep(
+                    "bearer_token".into(),
+                    "options.bearer_token".into(),
+                    bearer_token,
+                )?;
                 for (i, h) in headers.iter().enumerate().filter(|(_, h)| h.secret) {
-                    keep(header_key(&h.name), format!("options.headers[{i}].value"), &h.value)?;
+                    keep(
+                        header_key(&h.name),
+                        format!("options.headers[{i}].value"),
+                        &h.value,
+                    )?;
                 }
             }
             Options::Sqlite { .. } => {}
@@ -442,7 +480,11 @@ impl Options {
                 out.push(("options.base_url".into(), base_url, Slot::Open));
                 for (i, h) in headers.iter().enumerate() {
                     if let Some(v) = &h.value {
-                        let slot = if h.secret { Slot::SecretOption } else { Slot::Open };
+                        let slot = if h.secret {
+                            Slot::SecretOption
+                        } else {
+                            Slot::Open
+                        };
                         out.push((format!("options.headers[{i}].value"), v, slot));
                     }
                 }

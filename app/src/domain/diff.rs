@@ -326,8 +326,7 @@ pub fn diff(a: &Value, b: &Value) -> Diff {
     });
     // A page removed or added whole lists its components in its own change.
     let page_gone = |page: &str| page_in_b(page).is_none();
-    let page_new =
-        |page: &str| !at_a.contains_key(page) && !renamed_to.contains(&page.to_string());
+    let page_new = |page: &str| !at_a.contains_key(page) && !renamed_to.contains(&page.to_string());
     for id in ids {
         match (ca.get(id), cb.get(id)) {
             (Some(x), None) if page_gone(&x.page) => {}

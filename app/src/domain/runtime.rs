@@ -323,10 +323,16 @@ pub fn queries_to_load(definition: &Definition) -> Vec<String> {
 /// builder's Query Panel, say) is the builder's alone.
 pub fn runs_on_click(definition: &Definition, query: &str) -> bool {
     use crate::domain::definition::ComponentKind;
-    definition.pages.iter().flat_map(|p| &p.components).any(|c| match &c.kind {
-        ComponentKind::Button { query: q, .. } | ComponentKind::Form { query: q, .. } => q == query,
-        _ => false,
-    })
+    definition
+        .pages
+        .iter()
+        .flat_map(|p| &p.components)
+        .any(|c| match &c.kind {
+            ComponentKind::Button { query: q, .. } | ComponentKind::Form { query: q, .. } => {
+                q == query
+            }
+            _ => false,
+        })
 }
 
 /// What a visitor of the app may ask the server to run by name
@@ -334,5 +340,8 @@ pub fn runs_on_click(definition: &Definition, query: &str) -> bool {
 /// what a page loads when it opens.
 pub fn runs_for_visitors(definition: &Definition, query: &str) -> bool {
     runs_on_click(definition, query)
-        || definition.queries.iter().any(|q| q.name == query && q.run_on_load)
+        || definition
+            .queries
+            .iter()
+            .any(|q| q.name == query && q.run_on_load)
 }

@@ -371,7 +371,10 @@ fn r9_a_diff_of_huge_documents_stays_small_in_memory() {
     let grown_mb = (peak_rss_kb().saturating_sub(before)) / 1024;
     assert_eq!(moved_ids(&d).len(), n - 1);
     // The moves themselves and their JSON take some tens of MB.
-    assert!(grown_mb < 400, "the diff grew the peak RSS by {grown_mb} MB");
+    assert!(
+        grown_mb < 400,
+        "the diff grew the peak RSS by {grown_mb} MB"
+    );
 }
 
 /// The benchmark of R9 (not a timed test: run it alone on a release build,
@@ -396,7 +399,10 @@ fn bench_diff_of_two_largest_allowed_versions() {
                         // Every tenth component of a page sits on the next page in `b`.
                         let home = if edit && i % 10 == 0 { (p + 1) % 50 } else { p };
                         let text = if edit && i % 5 == 1 { "y" } else { "" };
-                        (home, json!({"id": format!("p{home}c{i}"), "type": "text", "text": text}))
+                        (
+                            home,
+                            json!({"id": format!("p{home}c{i}"), "type": "text", "text": text}),
+                        )
                     })
                     .filter(|(home, _)| *home == p || !edit)
                     .map(|(_, c)| c)
@@ -411,8 +417,16 @@ fn bench_diff_of_two_largest_allowed_versions() {
     };
     let (a, b) = (doc(false), doc(true));
     let size = a.to_string().len().max(b.to_string().len());
-    assert!(size <= 1024 * 1024, "each version stays within R9's 1 MB ({size} bytes)");
-    let components: usize = a["pages"].as_array().unwrap().iter().map(|p| p["components"].as_array().unwrap().len()).sum();
+    assert!(
+        size <= 1024 * 1024,
+        "each version stays within R9's 1 MB ({size} bytes)"
+    );
+    let components: usize = a["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["components"].as_array().unwrap().len())
+        .sum();
     let before = peak_rss_kb();
     let started = std::time::Instant::now();
     let runs = 5;

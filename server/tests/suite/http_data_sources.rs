@@ -804,19 +804,41 @@ async fn d5_rest_each_environment_reaches_its_own_base_url_with_its_secrets(b: B
     let put = |o: Value| {
         let (app, admin, id) = (&app, &admin, &id);
         async move {
-            app.put(admin, &format!("/api/v1/data-sources/{id}/environments/production"), json!({"options": o}))
-                .await
+            app.put(
+                admin,
+                &format!("/api/v1/data-sources/{id}/environments/production"),
+                json!({"options": o}),
+            )
+            .await
         }
     };
     // C3: a secret is never part of the address.
     let mut down = kept.clone();
     down["base_url"] = json!("http://127.0.0.1:9/{{secrets.API_KEY}}");
-    assert_error(put(down.clone()).await, 422, "invalid", Some("options.base_url")).await;
+    assert_error(
+        put(down.clone()).await,
+        422,
+        "invalid",
+        Some("options.base_url"),
+    )
+    .await;
     // D8: the kept secrets do not follow a new address; given again, they do.
     down["base_url"] = json!("http://127.0.0.1:9/");
-    assert_error(put(down.clone()).await, 422, "invalid", Some("options.bearer_token")).await;
+    assert_error(
+        put(down.clone()).await,
+        422,
+        "invalid",
+        Some("options.bearer_token"),
+    )
+    .await;
     down["bearer_token"] = json!(format!("{TOKEN_PREFIX}production"));
-    assert_error(put(down.clone()).await, 422, "invalid", Some("options.headers[1].value")).await;
+    assert_error(
+        put(down.clone()).await,
+        422,
+        "invalid",
+        Some("options.headers[1].value"),
+    )
+    .await;
     down["headers"][1]["value"] = json!("{{secrets.API_KEY}}");
     let r = put(down).await;
     assert_eq!(r.status(), 200);

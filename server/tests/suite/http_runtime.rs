@@ -199,7 +199,11 @@ async fn r2_text_is_escaped_and_forms_write_with_bound_inputs(b: Backend) {
     let r = post("run=nope&input.other=1").await.unwrap();
     assert_eq!(r.status(), 200);
     // A page runs only what its buttons and forms run (R7).
-    assert!(r.text().await.unwrap().contains("no button or form that runs nope"));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("no button or form that runs nope"));
 }
 
 async fn r6_p10_who_opens_released_apps_and_previews(b: Backend) {

@@ -34,13 +34,26 @@ async fn app_with_hidden_query(app: &TestApp, admin: &reqwest::Client) -> (Strin
 
 async fn viewer(app: &TestApp, admin: &reqwest::Client) -> reqwest::Client {
     let (id, viewer) = app.user(admin, "viewer@example.com", "end-user").await;
-    let group: Value = app.post(admin, "/api/v1/groups", json!({"name": "Viewers"})).await.json().await.unwrap();
+    let group: Value = app
+        .post(admin, "/api/v1/groups", json!({"name": "Viewers"}))
+        .await
+        .json()
+        .await
+        .unwrap();
     let group = group["id"].as_str().unwrap();
     let r = app
-        .post(admin, &format!("/api/v1/groups/{group}/app-permissions"), json!({"apps": "all", "access": "view"}))
+        .post(
+            admin,
+            &format!("/api/v1/groups/{group}/app-permissions"),
+            json!({"apps": "all", "access": "view"}),
+        )
         .await;
     assert_eq!(r.status(), 201);
-    let r = admin.put(app.url(&format!("/api/v1/groups/{group}/members/{id}"))).send().await.unwrap();
+    let r = admin
+        .put(app.url(&format!("/api/v1/groups/{group}/members/{id}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     viewer
 }
@@ -52,18 +65,34 @@ async fn p7_a_viewer_learns_nothing_from_the_run_route(b: Backend) {
     let viewer = viewer(&app, &admin).await;
     let (_, end_user) = app.user(&admin, "eve@example.com", "end-user").await;
     let answer = |c: &reqwest::Client, version: &str, query: &str, env: &str| {
-        let url = app.url(&format!("/api/v1/apps/{}/versions/{version}/queries/{query}/run?environment={env}", ids.0));
+        let url = app.url(&format!(
+            "/api/v1/apps/{}/versions/{version}/queries/{query}/run?environment={env}",
+            ids.0
+        ));
         let c = c.clone();
         async move {
-            let r = c.post(url).json(&json!({"inputs": {}})).send().await.unwrap();
+            let r = c
+                .post(url)
+                .json(&json!({"inputs": {}}))
+                .send()
+                .await
+                .unwrap();
             (r.status().as_u16(), r.text().await.unwrap())
         }
     };
     for env in ["development", "production"] {
         let real = answer(&viewer, &ids.1, "orders", env).await;
         assert_eq!(real.0, 403, "{real:?}");
-        for (version, query) in [(ids.1.as_str(), "nope"), ("no-such-version", "orders"), ("no-such-version", "nope")] {
-            assert_eq!(answer(&viewer, version, query, env).await, real, "{version} {query} in {env}");
+        for (version, query) in [
+            (ids.1.as_str(), "nope"),
+            ("no-such-version", "orders"),
+            ("no-such-version", "nope"),
+        ] {
+            assert_eq!(
+                answer(&viewer, version, query, env).await,
+                real,
+                "{version} {query} in {env}"
+            );
         }
     }
     // An end user, who opens released apps only, gets one answer too.
@@ -84,38 +113,85 @@ async fn r7_pages_run_only_what_their_components_run(b: Backend) {
     let viewer = viewer(&app, &admin).await;
     // The preview's post, as the viewer's browser would send a button.
     let preview = app.url("/apps/shop-app/preview?env=development&version=v1");
-    let r = viewer.post(&preview).form(&[("run", "wipe")]).send().await.unwrap();
+    let r = viewer
+        .post(&preview)
+        .form(&[("run", "wipe")])
+        .send()
+        .await
+        .unwrap();
     let html = r.text().await.unwrap();
     assert!(html.contains("no button or form that runs wipe"), "{html}");
-    let r = viewer.post(&preview).form(&[("run", "orders")]).send().await.unwrap();
+    let r = viewer
+        .post(&preview)
+        .form(&[("run", "orders")])
+        .send()
+        .await
+        .unwrap();
     let html = r.text().await.unwrap();
-    assert!(html.contains("row of development"), "the rows are still there: {html}");
+    assert!(
+        html.contains("row of development"),
+        "the rows are still there: {html}"
+    );
     // Released: the page's post and the API's door alike.
     for from in ["development", "staging"] {
         save_and_promote(&app, &admin, &ids, from).await;
     }
-    let r = app.post(&admin, &format!("/api/v1/apps/{}/versions/{}/release", ids.0, ids.1), json!({})).await;
+    let r = app
+        .post(
+            &admin,
+            &format!("/api/v1/apps/{}/versions/{}/release", ids.0, ids.1),
+            json!({}),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let (_, end_user) = app.user(&admin, "eve@example.com", "end-user").await;
-    let r = end_user.post(app.url("/apps/shop-app")).form(&[("run", "wipe")]).send().await.unwrap();
+    let r = end_user
+        .post(app.url("/apps/shop-app"))
+        .form(&[("run", "wipe")])
+        .send()
+        .await
+        .unwrap();
     let html = r.text().await.unwrap();
     assert!(html.contains("no button or form that runs wipe"), "{html}");
     assert!(html.contains("row of production"), "{html}");
     let run = |q: &'static str| {
         let end_user = end_user.clone();
         let url = app.url(&format!("/api/v1/released/shop-app/queries/{q}/run"));
-        async move { end_user.post(url).json(&json!({"inputs": {}})).send().await.unwrap() }
+        async move {
+            end_user
+                .post(url)
+                .json(&json!({"inputs": {}}))
+                .send()
+                .await
+                .unwrap()
+        }
     };
     let hidden = run("wipe").await;
-    let hidden = (hidden.status().as_u16(), hidden.text().await.unwrap().replace("wipe", "X"));
+    let hidden = (
+        hidden.status().as_u16(),
+        hidden.text().await.unwrap().replace("wipe", "X"),
+    );
     let unknown = run("nope").await;
-    let unknown = (unknown.status().as_u16(), unknown.text().await.unwrap().replace("nope", "X"));
+    let unknown = (
+        unknown.status().as_u16(),
+        unknown.text().await.unwrap().replace("nope", "X"),
+    );
     assert_eq!(hidden.0, 404);
-    assert_eq!(hidden, unknown, "a hidden query answers as one that does not exist");
+    assert_eq!(
+        hidden, unknown,
+        "a hidden query answers as one that does not exist"
+    );
     assert_eq!(run("orders").await.status(), 200);
     // Nothing was wiped anywhere.
     let r = app
-        .post(&admin, &format!("/api/v1/apps/{}/versions/{}/queries/orders/run?environment=production", ids.0, ids.1), json!({"inputs": {}}))
+        .post(
+            &admin,
+            &format!(
+                "/api/v1/apps/{}/versions/{}/queries/orders/run?environment=production",
+                ids.0, ids.1
+            ),
+            json!({"inputs": {}}),
+        )
         .await;
     let rows: Value = r.json().await.unwrap();
     assert_eq!(rows["rows"], json!([["row of production"]]), "{rows}");

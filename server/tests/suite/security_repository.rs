@@ -10,9 +10,16 @@ fn is_installation_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let in_data_folder = path.starts_with("data/") || path.contains("/data/");
     name == "master.key"
-        || [".db", ".db-wal", ".db-shm", ".db-journal", ".sqlite", ".sqlite3"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
+        || [
+            ".db",
+            ".db-wal",
+            ".db-shm",
+            ".db-journal",
+            ".sqlite",
+            ".sqlite3",
+        ]
+        .iter()
+        .any(|ext| name.ends_with(ext))
         || in_data_folder
 }
 
@@ -53,17 +60,31 @@ fn s8_no_tracked_file_is_a_key_a_database_or_a_session() {
         .filter(|f| !f.is_empty())
         .map(|f| String::from_utf8_lossy(f).into_owned())
         .collect();
-    assert!(files.len() > 50, "git ls-files listed too little: {}", files.len());
+    assert!(
+        files.len() > 50,
+        "git ls-files listed too little: {}",
+        files.len()
+    );
     let bad: Vec<&String> = files.iter().filter(|f| is_installation_file(f)).collect();
     assert!(bad.is_empty(), "tracked files of an installation: {bad:?}");
     // A SQLite database or a session store by content, whatever its name.
     for f in &files {
-        let Ok(bytes) = std::fs::read(root.join(f)) else { continue };
-        assert!(!bytes.starts_with(b"SQLite format 3\0"), "{f} is a SQLite database");
+        let Ok(bytes) = std::fs::read(root.join(f)) else {
+            continue;
+        };
+        assert!(
+            !bytes.starts_with(b"SQLite format 3\0"),
+            "{f} is a SQLite database"
+        );
     }
     // And the ignore rules cover where a start from the root or from
     // server/ puts its data.
-    for path in ["data/master.key", "server/data/master.key", "server/data/stagecraft.db", "data/datasources/x.db"] {
+    for path in [
+        "data/master.key",
+        "server/data/master.key",
+        "server/data/stagecraft.db",
+        "data/datasources/x.db",
+    ] {
         let ignored = Command::new("git")
             .arg("-C")
             .arg(root)

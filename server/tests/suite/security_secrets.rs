@@ -20,12 +20,24 @@ const SECRET: &str = "the-Secret-c3";
 
 /// The data source `id` as `GET /data-sources` lists it.
 async fn listed(app: &TestApp, c: &reqwest::Client, id: &str) -> Value {
-    let all: Vec<Value> = app.get(c, "/api/v1/data-sources").await.json().await.unwrap();
+    let all: Vec<Value> = app
+        .get(c, "/api/v1/data-sources")
+        .await
+        .json()
+        .await
+        .unwrap();
     all.into_iter().find(|d| d["id"] == id).expect("listed")
 }
 
 async fn with_secret(app: &TestApp, admin: &reqwest::Client) {
-    constant(app, admin, "KEY", "secret", json!({"development": SECRET, "staging": SECRET, "production": SECRET})).await;
+    constant(
+        app,
+        admin,
+        "KEY",
+        "secret",
+        json!({"development": SECRET, "staging": SECRET, "production": SECRET}),
+    )
+    .await;
 }
 
 async fn c3_data_source_options_hold_secrets_only_in_secret_fields(b: Backend) {
@@ -40,38 +52,101 @@ async fn c3_data_source_options_hold_secrets_only_in_secret_fields(b: Backend) {
         o
     };
     let refused = [
-        ("postgresql", with(&pg, "host", json!("{{secrets.KEY}}.example")), "options.host"),
-        ("postgresql", with(&pg, "database", json!("{{secrets.KEY}}")), "options.database"),
-        ("postgresql", with(&pg, "username", json!("u{{secrets.KEY}}")), "options.username"),
-        ("rest_api", with(&rest, "base_url", json!("http://127.0.0.1:9/{{secrets.KEY}}")), "options.base_url"),
+        (
+            "postgresql",
+            with(&pg, "host", json!("{{secrets.KEY}}.example")),
+            "options.host",
+        ),
+        (
+            "postgresql",
+            with(&pg, "database", json!("{{secrets.KEY}}")),
+            "options.database",
+        ),
+        (
+            "postgresql",
+            with(&pg, "username", json!("u{{secrets.KEY}}")),
+            "options.username",
+        ),
         (
             "rest_api",
-            with(&rest, "headers", json!([{"name": "X-Plain", "value": "{{secrets.KEY}}", "secret": false}])),
+            with(
+                &rest,
+                "base_url",
+                json!("http://127.0.0.1:9/{{secrets.KEY}}"),
+            ),
+            "options.base_url",
+        ),
+        (
+            "rest_api",
+            with(
+                &rest,
+                "headers",
+                json!([{"name": "X-Plain", "value": "{{secrets.KEY}}", "secret": false}]),
+            ),
             "options.headers[0].value",
         ),
-        ("sqlite", json!({"file": "{{secrets.KEY}}.db"}), "options.file"),
+        (
+            "sqlite",
+            json!({"file": "{{secrets.KEY}}.db"}),
+            "options.file",
+        ),
     ];
     for (i, (kind, options, field)) in refused.into_iter().enumerate() {
         let body = json!({"name": format!("Refused {i}"), "kind": kind, "environments": {"staging": options.clone()}});
         let r = app.post(&admin, "/api/v1/data-sources", body).await;
-        let v = assert_error(r, 422, "invalid", Some(&format!("environments.staging.{field}"))).await;
+        let v = assert_error(
+            r,
+            422,
+            "invalid",
+            Some(&format!("environments.staging.{field}")),
+        )
+        .await;
         assert!(v.to_string().contains("secret"), "{v}");
         // The same on a data source that exists: nothing changes.
-        let made = create(&app, &admin, json!({"name": format!("Kept {i}"), "kind": kind})).await;
+        let made = create(
+            &app,
+            &admin,
+            json!({"name": format!("Kept {i}"), "kind": kind}),
+        )
+        .await;
         let id = made["id"].as_str().unwrap();
         let r = app
-            .put(&admin, &format!("/api/v1/data-sources/{id}/environments/staging"), json!({"options": options}))
+            .put(
+                &admin,
+                &format!("/api/v1/data-sources/{id}/environments/staging"),
+                json!({"options": options}),
+            )
             .await;
         assert_error(r, 422, "invalid", Some(field)).await;
         let now = listed(&app, &admin, id).await;
-        assert_eq!(now["environments"]["staging"], made["environments"]["staging"], "{now}");
+        assert_eq!(
+            now["environments"]["staging"], made["environments"]["staging"],
+            "{now}"
+        );
     }
-    assert_eq!(app.count("data_sources").await, 6, "the refused creates made nothing");
+    assert_eq!(
+        app.count("data_sources").await,
+        6,
+        "the refused creates made nothing"
+    );
     // The secret fields take secrets.
     let allowed = [
-        ("postgresql", with(&pg, "password", json!("{{secrets.KEY}}"))),
-        ("rest_api", with(&rest, "bearer_token", json!("{{secrets.KEY}}"))),
-        ("rest_api", with(&rest, "headers", json!([{"name": "X-Key", "value": "{{secrets.KEY}}", "secret": true}]))),
+        (
+            "postgresql",
+            with(&pg, "password", json!("{{secrets.KEY}}")),
+        ),
+        (
+            "rest_api",
+            with(&rest, "bearer_token", json!("{{secrets.KEY}}")),
+        ),
+        (
+            "rest_api",
+            with(
+                &rest,
+                "headers",
+                json!([{"name": "X-Key", "value": "{{secrets.KEY}}", "secret": true}]),
+            ),
+        ),
     ];
     for (i, (kind, options)) in allowed.into_iter().enumerate() {
         create(&app, &admin, json!({"name": format!("Allowed {i}"), "kind": kind, "environments": {"staging": options}})).await;
@@ -92,21 +167,46 @@ async fn c3_definitions_hold_secrets_only_in_rest_query_headers(b: Backend) {
             json!({"queries": [{"name": "q", "data_source": "Local", "sql": "SELECT {{secrets.KEY}} AS s"}]}),
             "definition.queries[0].sql",
         ),
-        (rest(json!({"method": "GET", "path": "/{{secrets.KEY}}"})), "definition.queries[0].rest.path"),
-        (rest(json!({"method": "GET", "path": "/", "query": {"k": "{{secrets.KEY}}"}})), "definition.queries[0].rest.query.k"),
-        (rest(json!({"method": "POST", "path": "/", "body": {"k": ["{{secrets.KEY}}"]}})), "definition.queries[0].rest.body"),
+        (
+            rest(json!({"method": "GET", "path": "/{{secrets.KEY}}"})),
+            "definition.queries[0].rest.path",
+        ),
+        (
+            rest(json!({"method": "GET", "path": "/", "query": {"k": "{{secrets.KEY}}"}})),
+            "definition.queries[0].rest.query.k",
+        ),
+        (
+            rest(json!({"method": "POST", "path": "/", "body": {"k": ["{{secrets.KEY}}"]}})),
+            "definition.queries[0].rest.body",
+        ),
         (
             json!({"pages": [{"name": "home", "components": [{"id": "t", "type": "text", "text": "{{secrets.KEY}}"}]}]}),
             "definition.pages[0].components[0].text",
         ),
     ];
     let path = format!("/api/v1/apps/{app_id}/versions/{vid}/definition");
-    let before: Value = app.get(&admin, &format!("/api/v1/apps/{app_id}/versions/{vid}")).await.json().await.unwrap();
+    let before: Value = app
+        .get(&admin, &format!("/api/v1/apps/{app_id}/versions/{vid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     for (definition, field) in cases {
-        let r = app.put(&admin, &path, json!({"definition": definition, "revision": before["revision"]})).await;
+        let r = app
+            .put(
+                &admin,
+                &path,
+                json!({"definition": definition, "revision": before["revision"]}),
+            )
+            .await;
         assert_error(r, 422, "invalid", Some(field)).await;
     }
-    let after: Value = app.get(&admin, &format!("/api/v1/apps/{app_id}/versions/{vid}")).await.json().await.unwrap();
+    let after: Value = app
+        .get(&admin, &format!("/api/v1/apps/{app_id}/versions/{vid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(after["revision"], before["revision"]);
     assert_eq!(after["definition"], before["definition"]);
     // A REST query's header is the one place a definition may hold one.
@@ -127,7 +227,13 @@ async fn c3_a_stored_definition_from_before_the_rule_never_resolves(b: Backend) 
     with_secret(&app, &admin).await;
     sqlite_file(&app, "dev.db", &["a"]);
     create(&app, &admin, json!({"name": "Local", "kind": "sqlite", "environments": {"development": {"file": "dev.db"}}})).await;
-    let ids = app_with(&app, &admin, "Old", json!({"queries": [{"name": "q", "data_source": "Local", "sql": "SELECT 1 AS s"}]})).await;
+    let ids = app_with(
+        &app,
+        &admin,
+        "Old",
+        json!({"queries": [{"name": "q", "data_source": "Local", "sql": "SELECT 1 AS s"}]}),
+    )
+    .await;
     // As an older release saved it, past today's validation.
     let old = json!({"pages": [], "queries": [{"name": "q", "data_source": "Local", "sql": "SELECT {{secrets.KEY}} AS s"}]});
     sqlx::query("UPDATE versions SET definition = $1 WHERE id = $2")
@@ -140,7 +246,10 @@ async fn c3_a_stored_definition_from_before_the_rule_never_resolves(b: Backend) 
     let r = app
         .post(
             &admin,
-            &format!("/api/v1/apps/{}/versions/{}/queries/q/run?environment=development", ids.0, ids.1),
+            &format!(
+                "/api/v1/apps/{}/versions/{}/queries/q/run?environment=development",
+                ids.0, ids.1
+            ),
             json!({"inputs": {}}),
         )
         .await;
@@ -158,11 +267,21 @@ async fn d8_a_kept_secret_never_follows_a_changed_target(b: Backend) {
     let pg = json!({"host": "127.0.0.1", "port": 5432, "database": "orders", "username": "app", "password": SECRET, "ssl_mode": "disable"});
     let rest = json!({"base_url": "http://127.0.0.1:9/api", "bearer_token": SECRET,
         "headers": [{"name": "X-Plain", "value": "1", "secret": false}, {"name": "X-Key", "value": SECRET, "secret": true}]});
-    let pg_id = create(&app, &admin, json!({"name": "Pg", "kind": "postgresql", "environments": {"production": pg.clone()}})).await["id"]
+    let pg_id = create(
+        &app,
+        &admin,
+        json!({"name": "Pg", "kind": "postgresql", "environments": {"production": pg.clone()}}),
+    )
+    .await["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let rest_id = create(&app, &admin, json!({"name": "Rest", "kind": "rest_api", "environments": {"production": rest.clone()}})).await["id"]
+    let rest_id = create(
+        &app,
+        &admin,
+        json!({"name": "Rest", "kind": "rest_api", "environments": {"production": rest.clone()}}),
+    )
+    .await["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -181,8 +300,12 @@ async fn d8_a_kept_secret_never_follows_a_changed_target(b: Backend) {
     let put = |id: String, o: Value| {
         let (app, builder) = (&app, &builder);
         async move {
-            app.put(builder, &format!("/api/v1/data-sources/{id}/environments/production"), json!({"options": o}))
-                .await
+            app.put(
+                builder,
+                &format!("/api/v1/data-sources/{id}/environments/production"),
+                json!({"options": o}),
+            )
+            .await
         }
     };
     let masked = |mut o: Value, fields: &[&str]| {
@@ -194,18 +317,38 @@ async fn d8_a_kept_secret_never_follows_a_changed_target(b: Backend) {
     let pg_before = stored(pg_id.clone()).await;
     // The builder's attack: the host (or port, database, user) of theirs,
     // the stored password masked or left out.
-    for (field, value) in [("host", json!("127.0.0.2")), ("port", json!(5433)), ("database", json!("other")), ("username", json!("me"))] {
+    for (field, value) in [
+        ("host", json!("127.0.0.2")),
+        ("port", json!(5433)),
+        ("database", json!("other")),
+        ("username", json!("me")),
+    ] {
         for keep in [json!("********"), Value::Null] {
             let mut o = pg.clone();
             o[field] = value.clone();
             o["password"] = keep.clone();
-            let v = assert_error(put(pg_id.clone(), o).await, 422, "invalid", Some("options.password")).await;
+            let v = assert_error(
+                put(pg_id.clone(), o).await,
+                422,
+                "invalid",
+                Some("options.password"),
+            )
+            .await;
             assert!(v.to_string().contains(field), "{v}");
         }
     }
-    assert_eq!(stored(pg_id.clone()).await, pg_before, "a refused save changed nothing");
+    assert_eq!(
+        stored(pg_id.clone()).await,
+        pg_before,
+        "a refused save changed nothing"
+    );
     // The same target keeps the secret (D3); a new target with it given anew is fine.
-    assert_eq!(put(pg_id.clone(), masked(pg.clone(), &["password"])).await.status(), 200);
+    assert_eq!(
+        put(pg_id.clone(), masked(pg.clone(), &["password"]))
+            .await
+            .status(),
+        200
+    );
     let mut moved = pg.clone();
     moved["host"] = json!("127.0.0.3");
     moved["password"] = json!("a-new-password");
@@ -216,15 +359,33 @@ async fn d8_a_kept_secret_never_follows_a_changed_target(b: Backend) {
     o["base_url"] = json!("http://127.0.0.1:10/api");
     o["bearer_token"] = Value::Null;
     o["headers"][1]["value"] = json!("********");
-    assert_error(put(rest_id.clone(), o.clone()).await, 422, "invalid", Some("options.bearer_token")).await;
+    assert_error(
+        put(rest_id.clone(), o.clone()).await,
+        422,
+        "invalid",
+        Some("options.bearer_token"),
+    )
+    .await;
     o["bearer_token"] = json!("fresh");
-    assert_error(put(rest_id.clone(), o.clone()).await, 422, "invalid", Some("options.headers[1].value")).await;
+    assert_error(
+        put(rest_id.clone(), o.clone()).await,
+        422,
+        "invalid",
+        Some("options.headers[1].value"),
+    )
+    .await;
     assert_eq!(stored(rest_id.clone()).await, rest_before);
     // Only the path of the same host? Still another URL: refused alike.
     let mut o = masked(rest.clone(), &["bearer_token"]);
     o["base_url"] = json!("http://127.0.0.1:9/other");
     o["headers"][1]["value"] = json!("********");
-    assert_error(put(rest_id.clone(), o).await, 422, "invalid", Some("options.bearer_token")).await;
+    assert_error(
+        put(rest_id.clone(), o).await,
+        422,
+        "invalid",
+        Some("options.bearer_token"),
+    )
+    .await;
     assert_eq!(stored(rest_id.clone()).await, rest_before);
 }
 
@@ -232,7 +393,12 @@ async fn d8_the_page_form_refuses_it_too(b: Backend) {
     let app = spawn_app(b).await;
     let admin = app.admin().await;
     let pg = json!({"host": "127.0.0.1", "port": 5432, "database": "orders", "username": "app", "password": SECRET, "ssl_mode": "disable"});
-    let id = create(&app, &admin, json!({"name": "Pg", "kind": "postgresql", "environments": {"production": pg}})).await["id"]
+    let id = create(
+        &app,
+        &admin,
+        json!({"name": "Pg", "kind": "postgresql", "environments": {"production": pg}}),
+    )
+    .await["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -264,7 +430,10 @@ async fn d8_the_page_form_refuses_it_too(b: Backend) {
     assert_eq!(status, 422, "{text}");
     assert!(text.contains("options.password"), "{text}");
     let now = listed(&app, &admin, &id).await;
-    assert_eq!(now["environments"]["production"]["options"]["host"], "127.0.0.1");
+    assert_eq!(
+        now["environments"]["production"]["options"]["host"],
+        "127.0.0.1"
+    );
     // The same host, the password left empty: kept.
     assert!(post("127.0.0.1").await.status().is_success());
 }

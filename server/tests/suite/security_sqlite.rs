@@ -18,16 +18,29 @@ both_backends!(
 
 /// An app whose development version holds `queries` on the data source
 /// `Local` (development.db), and a production file beside it.
-async fn app_with_queries(app: &TestApp, admin: &reqwest::Client, queries: Value) -> (String, String) {
+async fn app_with_queries(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    queries: Value,
+) -> (String, String) {
     sqlite_file(app, "development.db", &["dev row"]);
     sqlite_file(app, "production.db", &["production row"]);
-    create(app, admin, json!({"name": "Local", "kind": "sqlite", "environments": {
-        "development": {"file": "development.db"}, "production": {"file": "production.db"}}}))
+    create(
+        app,
+        admin,
+        json!({"name": "Local", "kind": "sqlite", "environments": {
+        "development": {"file": "development.db"}, "production": {"file": "production.db"}}}),
+    )
     .await;
     app_with(app, admin, "Confined", json!({"queries": queries})).await
 }
 
-async fn run(app: &TestApp, c: &reqwest::Client, ids: &(String, String), query: &str) -> (u16, Value) {
+async fn run(
+    app: &TestApp,
+    c: &reqwest::Client,
+    ids: &(String, String),
+    query: &str,
+) -> (u16, Value) {
     let r = app
         .post(
             c,
@@ -67,13 +80,22 @@ async fn d7_attach_of_the_product_database_is_refused(b: Backend) {
         &app,
         &admin,
         json!([
-            sql("own", format!("ATTACH DATABASE '{}' AS p", product.display())),
+            sql(
+                "own",
+                format!("ATTACH DATABASE '{}' AS p", product.display())
+            ),
             sql("read", "SELECT name FROM p.sqlite_master".into()),
             sql("other_env", format!("ATTACH '{}' AS prod", other.display())),
             sql("relative", "ATTACH 'production.db' AS prod".into()),
             sql("memory", "ATTACH ':memory:' AS m".into()),
-            sql("uri", format!("ATTACH 'file:{}?mode=ro' AS p", product.display())),
-            sql("hidden", "/* a */ attach /* b */ database 'production.db' as \"x\"".into()),
+            sql(
+                "uri",
+                format!("ATTACH 'file:{}?mode=ro' AS p", product.display())
+            ),
+            sql(
+                "hidden",
+                "/* a */ attach /* b */ database 'production.db' as \"x\"".into()
+            ),
         ]),
     )
     .await;
@@ -100,9 +122,15 @@ async fn d7_every_statement_kind_that_leaves_the_file_is_refused(b: Backend) {
         &admin,
         json!([
             sql("vacuum_into", format!("VACUUM INTO '{}'", copy.display())),
-            sql("vacuum_into_folder", format!("VACUUM main INTO '{}'", copy_in_folder.display())),
+            sql(
+                "vacuum_into_folder",
+                format!("VACUUM main INTO '{}'", copy_in_folder.display())
+            ),
             sql("detach", "DETACH DATABASE main".into()),
-            sql("extension", "SELECT load_extension('/usr/lib/x86_64-linux-gnu/libc.so.6')".into()),
+            sql(
+                "extension",
+                "SELECT load_extension('/usr/lib/x86_64-linux-gnu/libc.so.6')".into()
+            ),
             sql("writable_schema", "PRAGMA writable_schema = ON".into()),
             sql("journal", "PRAGMA journal_mode = OFF".into()),
             sql("schema_version", "PRAGMA schema_version = 1".into()),
@@ -127,7 +155,11 @@ async fn d7_every_statement_kind_that_leaves_the_file_is_refused(b: Backend) {
         refused(&run(&app, &admin, &ids, q).await, why);
     }
     assert!(!copy.exists(), "VACUUM INTO wrote {}", copy.display());
-    assert!(!copy_in_folder.exists(), "VACUUM INTO wrote {}", copy_in_folder.display());
+    assert!(
+        !copy_in_folder.exists(),
+        "VACUUM INTO wrote {}",
+        copy_in_folder.display()
+    );
 }
 
 async fn d7_the_queries_panel_is_confined_too(b: Backend) {
@@ -139,7 +171,10 @@ async fn d7_the_queries_panel_is_confined_too(b: Backend) {
         &app,
         &admin,
         json!([
-            sql("own", format!("ATTACH DATABASE '{}' AS p", product.display())),
+            sql(
+                "own",
+                format!("ATTACH DATABASE '{}' AS p", product.display())
+            ),
             sql("vacuum_into", format!("VACUUM INTO '{}'", copy.display())),
             sql("ok", "SELECT customer FROM orders".into()),
         ]),
@@ -159,7 +194,10 @@ async fn d7_the_queries_panel_is_confined_too(b: Backend) {
         }
     };
     let html = panel("own").await;
-    assert!(html.contains("ATTACH and VACUUM INTO are not allowed"), "{html}");
+    assert!(
+        html.contains("ATTACH and VACUUM INTO are not allowed"),
+        "{html}"
+    );
     let html = panel("vacuum_into").await;
     assert!(html.contains("not allowed"), "{html}");
     assert!(!copy.exists());
@@ -175,10 +213,19 @@ async fn d7_ordinary_queries_still_run(b: Backend) {
         &admin,
         json!([
             sql("select", "SELECT customer FROM orders ORDER BY id".into()),
-            sql("insert", "INSERT INTO orders (customer, qty) VALUES ('new', 2)".into()),
+            sql(
+                "insert",
+                "INSERT INTO orders (customer, qty) VALUES ('new', 2)".into()
+            ),
             sql("schema", "PRAGMA table_info(orders)".into()),
-            sql("with_temp", "WITH t(x) AS (SELECT 1) SELECT x FROM t".into()),
-            sql("create", "CREATE TABLE IF NOT EXISTS notes (body TEXT)".into()),
+            sql(
+                "with_temp",
+                "WITH t(x) AS (SELECT 1) SELECT x FROM t".into()
+            ),
+            sql(
+                "create",
+                "CREATE TABLE IF NOT EXISTS notes (body TEXT)".into()
+            ),
         ]),
     )
     .await;
