@@ -21,7 +21,7 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
-use sqlx::{Column, ConnectOptions, Executor, Row, TypeInfo, ValueRef};
+use sqlx::{Column, Executor, Row, TypeInfo, ValueRef};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -93,10 +93,6 @@ impl Egress {
             policy,
             own_database,
         }
-    }
-
-    pub fn policy(&self) -> &EgressPolicy {
-        &self.policy
     }
 
     /// Whether `addr` and `database` are the product's own database: the
@@ -722,22 +718,20 @@ async fn connection(db: &Db, name: &str, scope: &mut Scope<'_>) -> AppResult<(Co
         )
     })?;
     let options = resolve_options(&stored.options, scope)?;
-    // D10 on every connection asked for: the address is part of the pool's
-    // key, so a name that now resolves elsewhere is checked again and gets
-    // a pool of its own, never an old pool's connections by surprise.
+    let print = fingerprint(&options);
+    if let Some(conn) = db.pools.get(&id, environment, &print) {
+        return Ok((conn, options));
+    }
+    // D10 when a pool is made, not on every run (no name lookup per
+    // query): its connections go to the address checked now, so a name
+    // that later resolves elsewhere never moves them, and options or
+    // constants that change make a new pool, checked anew.
     let target = egress_target(&db.pools.egress, &options)
         .await
         .map_err(|mut e| {
             e.message = scope.redact(&e.message);
             e
         })?;
-    let print = match target {
-        Some(addr) => format!("{}@{addr}", fingerprint(&options)),
-        None => fingerprint(&options),
-    };
-    if let Some(conn) = db.pools.get(&id, environment, &print) {
-        return Ok((conn, options));
-    }
     let conn = match (&options, target) {
         (Options::Postgresql { .. }, Some(addr)) => Conn::Pg(
             PgPoolOptions::new()

@@ -58,12 +58,11 @@ async fn app_by_slug(db: &Db, slug: &str) -> AppResult<Arc<AppRow>> {
     db.cache.get(&db.cache.apps, slug.to_string(), read).await
 }
 
-/// A version as it runs: its name, environment, document and definition
+/// A version as it runs: its name, environment and definition
 /// (or why the definition cannot run).
 pub(crate) struct Runnable {
     name: String,
     environment: EnvName,
-    doc: Value,
     definition: Result<Definition, String>,
 }
 
@@ -96,7 +95,6 @@ async fn version(db: &Db, app_id: &str, by: &str, value: &str) -> AppResult<Arc<
         Ok(Runnable {
             name: r.get("name"),
             environment: r.get("environment"),
-            doc,
             definition,
         })
     };
