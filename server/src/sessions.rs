@@ -4,7 +4,7 @@
 //! statement, and both are then held in memory (`app::backend::cache`)
 //! until something changes, so a signed-in request usually reads nothing.
 //! Ending a session tells the other instances (`cache::bump_now`).
-use app::backend::session::{LOADED_USER_KEY, USER_KEY};
+use app::backend::session::{GENERATION_KEY, LOADED_USER_KEY, USER_KEY};
 use app::backend::users::user_from_row;
 use app::backend::{cache, Db};
 use async_trait::async_trait;
@@ -75,7 +75,8 @@ impl Store {
     /// The session `id` with its user, from the database.
     async fn read(&self, id: &Id, now: OffsetDateTime) -> Result<Option<Record>, ReadError> {
         let row = sqlx::query(
-            "SELECT s.data, s.expires_at, u.id, u.email, u.name, u.role, u.active \
+            "SELECT s.data, s.expires_at, u.id, u.email, u.name, u.role, u.active, \
+                    u.session_generation \
              FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
              WHERE s.id = $1 AND s.expires_at > $2",
         )
@@ -90,9 +91,17 @@ impl Store {
         let mut data: std::collections::HashMap<String, serde_json::Value> =
             serde_json::from_str(&row.get::<String, _>("data"))
                 .map_err(|e| ReadError::Decode(e.to_string()))?;
+        // Sessions from before S6 hold no generation: the column's default.
+        let began_in = data
+            .get(GENERATION_KEY)
+            .and_then(|g| g.as_i64())
+            .unwrap_or(0);
         let user = match row.get::<Option<String>, _>("id") {
-            Some(_) => Some(user_from_row(&row).map_err(|e| ReadError::Decode(e.message))?),
-            None => None,
+            Some(_) if row.get::<i64, _>("session_generation") == began_in => {
+                Some(user_from_row(&row).map_err(|e| ReadError::Decode(e.message))?)
+            }
+            // Gone, or their sessions were ended after this one began.
+            _ => None,
         };
         data.insert(
             LOADED_USER_KEY.into(),

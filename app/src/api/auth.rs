@@ -42,8 +42,9 @@ pub async fn setup(name: String, email: String, password: String) -> Result<User
         email,
         password,
     });
-    let user = auth::setup(&db, input).await?;
-    session::begin(&context::session().await?, &user).await?;
+    let signed_in = auth::setup(&db, input).await?;
+    session::begin(&context::session().await?, &signed_in).await?;
+    let user = signed_in.user;
     context::redirect("/");
     Ok(user)
 }
@@ -56,8 +57,9 @@ pub async fn login(email: String, password: String) -> Result<User, AppError> {
     use crate::domain::user::LoginInput;
     let db = context::db()?;
     let input = Input::typed(LoginInput { email, password });
-    let user = auth::sign_in(&db, input, &context::client_address().await?).await?;
-    session::begin(&context::session().await?, &user).await?;
+    let signed_in = auth::sign_in(&db, input, &context::client_address().await?).await?;
+    session::begin(&context::session().await?, &signed_in).await?;
+    let user = signed_in.user;
     context::redirect("/");
     Ok(user)
 }

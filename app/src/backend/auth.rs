@@ -1,6 +1,7 @@
 //! First-run setup, sign-in and sign-out (SPEC P1, S3; L1 audit).
 use super::audit::{self, Actor};
 use super::db::{is_unique_violation, Db};
+use super::session::SignedIn;
 use super::{clock, passwords, users};
 use crate::domain::input::Input;
 use crate::domain::sign_in::{self, throttled, BAD_CREDENTIALS, THROTTLED};
@@ -27,7 +28,7 @@ pub async fn setup_needed(db: &Db) -> AppResult<bool> {
 
 /// Creates the first admin. The single-row `installation` table makes this
 /// happen once even when two requests race: the second insert conflicts.
-pub async fn setup(db: &Db, input: Input<SetupInput>) -> AppResult<User> {
+pub async fn setup(db: &Db, input: Input<SetupInput>) -> AppResult<SignedIn> {
     const DONE: &str = "Stagecraft is already set up; sign in instead";
     let input = input.parse()?;
     if !setup_needed(db).await? {
@@ -55,7 +56,10 @@ pub async fn setup(db: &Db, input: Input<SetupInput>) -> AppResult<User> {
     .await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, "first admin created");
-    Ok(user)
+    Ok(SignedIn {
+        user,
+        generation: 0,
+    })
 }
 
 /// Checks an email and password. Unknown emails and wrong passwords get the
@@ -67,16 +71,16 @@ pub async fn setup(db: &Db, input: Input<SetupInput>) -> AppResult<User> {
 /// on, records it as a failure. Only then is the password verified; a
 /// success takes its record back. So of 30 parallel guesses at most 5 reach
 /// the password check.
-pub async fn sign_in(db: &Db, input: Input<LoginInput>, address: &str) -> AppResult<User> {
+pub async fn sign_in(db: &Db, input: Input<LoginInput>, address: &str) -> AppResult<SignedIn> {
     let Credentials { email, password } = input.parse()?;
     let attempt = reserve_attempt(db, &email, address).await?;
 
     let found = users::find_credentials(db, &email).await?;
-    let stored = found.as_ref().map(|(_, hash)| hash.clone());
+    let stored = found.as_ref().map(|(_, hash, _)| hash.clone());
     let ok = passwords::verify(password.secret(), stored).await?;
     let mut tx = db.begin().await?;
     let result = match found {
-        Some((user, _)) if ok && user.active => {
+        Some((user, _, generation)) if ok && user.active => {
             sqlx::query("DELETE FROM login_failures WHERE id = $1")
                 .bind(attempt)
                 .execute(&mut *tx)
@@ -90,12 +94,12 @@ pub async fn sign_in(db: &Db, input: Input<LoginInput>, address: &str) -> AppRes
                 json!({}),
             )
             .await?;
-            Ok(user)
+            Ok(SignedIn { user, generation })
         }
         found => {
             let reason = match found {
                 None => "unknown_email",
-                Some((u, _)) if !u.active && ok => "deactivated",
+                Some((u, _, _)) if !u.active && ok => "deactivated",
                 Some(_) => "wrong_password",
             };
             let actor = Actor {
@@ -122,6 +126,8 @@ pub async fn sign_in(db: &Db, input: Input<LoginInput>, address: &str) -> AppRes
 /// attempt (429, not counted), records the attempt as one more failure, in
 /// one serialized step. Answers the record's id.
 async fn reserve_attempt(db: &Db, email: &Email, address: &str) -> AppResult<i64> {
+    let key = sign_in::throttle_key(address);
+    let address = key.as_str();
     let now = db.clock.unix_now();
     let since = now - sign_in::WINDOW_SECONDS;
     let mut tx = db.begin().await?;

@@ -162,7 +162,7 @@ async fn write_options(
     options: &Options,
     secrets: &Secrets,
 ) -> AppResult<()> {
-    let sealed = if secrets.0.is_empty() {
+    let sealed = if secrets.is_empty() {
         None
     } else {
         let plain = serde_json::to_string(secrets).map_err(|_| AppError::internal())?;
@@ -217,7 +217,9 @@ pub async fn create(
         ));
     }
     for (env, options) in &given {
-        let secrets = options.merge_secrets(None, &Secrets::default())?;
+        let env_name = EnvName::existing("environment", env, &envs)?;
+        let resolved = super::runner::target_now(db, options, &env_name).await?;
+        let secrets = options.merge_secrets(None, &Secrets::default(), &resolved)?;
         write_options(db, &mut tx, &id, env, options, &secrets).await?;
     }
     audit::record(
@@ -267,9 +269,10 @@ pub async fn set_options(
         .as_ref()
         .map(|r| read_options(db, id, kind, r))
         .transpose()?;
+    let resolved = super::runner::target_now(db, &options, &env).await?;
     let secrets = match &before {
-        Some(b) => options.merge_secrets(Some(&b.options), &b.secrets)?,
-        None => options.merge_secrets(None, &Secrets::default())?,
+        Some(b) => options.merge_secrets(Some(&b.options), &b.secrets, &resolved)?,
+        None => options.merge_secrets(None, &Secrets::default(), &resolved)?,
     };
     write_options(db, &mut tx, id, env.as_str(), &options, &secrets).await?;
     audit::record(

@@ -7,6 +7,33 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::OnceLock;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// S7: how many argon2 computations run at once. Each takes 19 MiB and a
+/// core for tens of milliseconds; without a cap a flood of sign-ins would
+/// take memory by the gigabyte. More than the cores would only queue in
+/// the blocking pool.
+pub const MAX_AT_ONCE: usize = 4;
+/// How long a sign-in waits for a turn before it is told to try again
+/// (429): bounded, so waiters cannot pile up past the request timeout.
+const WAIT: Duration = Duration::from_secs(10);
+pub const BUSY: &str = "Too many sign-ins at once. Try again in a moment.";
+
+static TURNS: Semaphore = Semaphore::const_new(MAX_AT_ONCE);
+
+/// Runs `work` on the blocking pool once a turn is free (S7).
+async fn in_turn<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    let _turn = match tokio::time::timeout(WAIT, TURNS.acquire()).await {
+        Ok(Ok(turn)) => turn,
+        Ok(Err(_)) => unreachable!("the semaphore is never closed"),
+        Err(_) => return Err(AppError::rate_limited(BUSY)),
+    };
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        tracing::error!(error = %e, "password hashing task failed");
+        AppError::internal()
+    })
+}
 
 fn hash_blocking(password: &str) -> AppResult<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -20,12 +47,7 @@ fn hash_blocking(password: &str) -> AppResult<String> {
 }
 
 pub async fn hash(password: SecretString) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || hash_blocking(password.expose_secret()))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "hashing task failed");
-            AppError::internal()
-        })?
+    in_turn(move || hash_blocking(password.expose_secret())).await?
 }
 
 /// A hash nobody's password matches, verified against for unknown emails so
@@ -38,7 +60,7 @@ fn dummy_hash() -> &'static str {
 /// Verifies `password` against `stored`, or against the dummy hash when
 /// there is no user, and answers false then.
 pub async fn verify(password: SecretString, stored: Option<String>) -> AppResult<bool> {
-    tokio::task::spawn_blocking(move || {
+    in_turn(move || {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| dummy_hash().to_string());
         let ok = PasswordHash::new(&hash)
@@ -51,10 +73,6 @@ pub async fn verify(password: SecretString, stored: Option<String>) -> AppResult
         known && ok
     })
     .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "verify task failed");
-        AppError::internal()
-    })
 }
 
 /// Computes the dummy hash ahead of the first sign-in.

@@ -210,6 +210,21 @@ fn missing(kind: &str, name: &str, environment: &str) -> AppError {
 }
 
 impl<'a> Scope<'a> {
+    /// The scope of a data source's options alone (no query, no inputs).
+    fn of_options(
+        environment: &'a EnvName,
+        constants: &'a ConstantValues,
+        inputs: &'a Map<String, Value>,
+    ) -> Scope<'a> {
+        Scope {
+            environment,
+            constants,
+            inputs,
+            input_types: HashMap::new(),
+            secrets: constants.secret_texts(),
+        }
+    }
+
     /// The value of a reference (C2–C4); query cells are not known on the
     /// server before a run and are refused when the version is saved.
     /// `at` names where the reference sits, `slot` what it may hold (C3:
@@ -443,6 +458,50 @@ fn resolve_options(options: &Options, scope: &mut Scope) -> AppResult<Options> {
             file: scope.fill(file, Slot::Open, "options.file")?,
         },
     })
+}
+
+/// D8: where `options` connect in `environment` with today's constants,
+/// as `Options::target_text`, which the secrets saved with them are bound
+/// to. A reference that cannot resolve yet (a constant with no value
+/// there) stays as written: a run fails on it anyway, and once it has a
+/// value the target has moved, so the secrets must be entered again.
+pub(super) async fn target_now(
+    db: &Db,
+    options: &Options,
+    environment: &EnvName,
+) -> AppResult<String> {
+    let constants = constants::values_in(db, environment).await?;
+    let inputs = Map::new();
+    let mut scope = Scope::of_options(environment, &constants, &inputs);
+    let mut filled = options.clone();
+    let mut fill = |text: &mut String| {
+        let mut out = String::new();
+        for segment in template::parse(text).unwrap_or_default() {
+            match segment {
+                Segment::Text(t) => out.push_str(&t),
+                Segment::Ref(r) => match scope.value(&r, Slot::Open, "options") {
+                    Ok(p) => out.push_str(&param_text(&p)),
+                    Err(_) => out.push_str(&r.to_string()),
+                },
+            }
+        }
+        *text = out;
+    };
+    match &mut filled {
+        Options::Postgresql {
+            host,
+            database,
+            username,
+            ..
+        } => {
+            fill(host);
+            fill(database);
+            fill(username);
+        }
+        Options::RestApi { base_url, .. } => fill(base_url),
+        Options::Sqlite { file } => fill(file),
+    }
+    Ok(filled.target_text())
 }
 
 /// The file of a SQLite data source, which must stay inside `dir`: the
@@ -718,6 +777,7 @@ async fn connection(db: &Db, name: &str, scope: &mut Scope<'_>) -> AppResult<(Co
         )
     })?;
     let options = resolve_options(&stored.options, scope)?;
+    crate::domain::data_source::secrets_stay_with_target(&options, &stored.secrets)?;
     let print = fingerprint(&options);
     if let Some(conn) = db.pools.get(&id, environment, &print) {
         return Ok((conn, options));
@@ -781,13 +841,7 @@ async fn connection(db: &Db, name: &str, scope: &mut Scope<'_>) -> AppResult<(Co
 pub async fn test_connection(db: &Db, name: &str, environment: &EnvName) -> AppResult<String> {
     let constants = constants::values_in(db, environment).await?;
     let inputs = Map::new();
-    let mut scope = Scope {
-        environment,
-        constants: &constants,
-        inputs: &inputs,
-        input_types: HashMap::new(),
-        secrets: constants.secret_texts(),
-    };
+    let mut scope = Scope::of_options(environment, &constants, &inputs);
     let (conn, options) = connection(db, name, &mut scope).await?;
     let deadline = Instant::now() + time_limit();
     let outcome = tokio::time::timeout(time_limit(), async {

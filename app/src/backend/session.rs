@@ -8,8 +8,20 @@ use tower_sessions::Session;
 
 /// The signed-in user's id in the session data.
 pub const USER_KEY: &str = "uid";
-/// The user row the session store read with the session (never stored).
+/// The generation of the user's sessions the session began in (S6).
+pub const GENERATION_KEY: &str = "gen";
+/// The user row the session store read with the session (never stored);
+/// null when the user is gone or their sessions were ended since.
 pub const LOADED_USER_KEY: &str = "_user";
+
+/// A user whose credentials were just checked, with the generation of
+/// their sessions read in the same row as the check (S6): a session begun
+/// with it ends if the user was deactivated, demoted or reset meanwhile.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub generation: i64,
+}
 
 fn session_error(e: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %e, "session store error");
@@ -17,14 +29,18 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
 }
 
 /// Starts the user's session with a fresh id (no session fixation).
-pub async fn begin(session: &Session, user: &User) -> AppResult<()> {
+pub async fn begin(session: &Session, signed_in: &SignedIn) -> AppResult<()> {
     session.cycle_id().await.map_err(session_error)?;
     session
         .remove_value(LOADED_USER_KEY)
         .await
         .map_err(session_error)?;
     session
-        .insert(USER_KEY, &user.id)
+        .insert(GENERATION_KEY, signed_in.generation)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(USER_KEY, &signed_in.user.id)
         .await
         .map_err(session_error)
 }

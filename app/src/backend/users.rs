@@ -6,7 +6,8 @@ use crate::domain::access::administer_denied;
 use crate::domain::group::role_change_refusal;
 use crate::domain::input::Input;
 use crate::domain::user::{
-    user_change_refusal, Email, NewUserInput, Role, User, UserChangeInput, UserName,
+    change_ends_sessions, user_change_refusal, Email, NewUserInput, Role, User, UserChangeInput,
+    UserName,
 };
 use crate::error::{AppError, AppResult};
 use serde_json::json;
@@ -116,15 +117,26 @@ pub async fn first_admin(db: &Db) -> AppResult<Option<User>> {
 }
 
 /// The user and their password hash, for sign-in only.
-pub(super) async fn find_credentials(db: &Db, email: &Email) -> AppResult<Option<(User, String)>> {
+/// The user with their password hash and the generation of their sessions
+/// (S6), read in one row.
+pub(super) async fn find_credentials(
+    db: &Db,
+    email: &Email,
+) -> AppResult<Option<(User, String, i64)>> {
     let row = sqlx::query(&format!(
-        "SELECT {COLUMNS}, password_hash FROM users WHERE email = $1"
+        "SELECT {COLUMNS}, password_hash, session_generation FROM users WHERE email = $1"
     ))
     .bind(email.as_str())
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|r| Ok((user_from_row(&r)?, r.get("password_hash"))))
-        .transpose()
+    row.map(|r| {
+        Ok((
+            user_from_row(&r)?,
+            r.get("password_hash"),
+            r.get("session_generation"),
+        ))
+    })
+    .transpose()
 }
 
 pub async fn list(db: &Db, actor: &User) -> AppResult<Vec<User>> {
@@ -199,6 +211,9 @@ pub async fn update(
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    if change_ends_sessions(&before, &after) {
+        end_sessions(&mut tx, id).await?;
+    }
     let mut details = serde_json::Map::new();
     if after.name != before.name {
         details.insert(
@@ -231,6 +246,22 @@ pub async fn update(
     Ok(after)
 }
 
+/// S6: ends every session of the user, in the transaction of the change.
+/// Raising the generation also ends a session a sign-in racing this change
+/// writes afterwards; the audit entry written with it bumps the cache
+/// epoch, so every instance drops the sessions it holds in memory.
+async fn end_sessions(tx: &mut Tx, user_id: &str) -> AppResult<()> {
+    sqlx::query("UPDATE users SET session_generation = session_generation + 1 WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Who did what from the operator's command line (`server admin …`).
 const OPERATOR: &str = "operator (command line)";
 
@@ -251,6 +282,8 @@ pub async fn reset_password(db: &Db, email: &str, password: &str) -> AppResult<U
         .bind(email.as_str())
         .execute(&mut *tx)
         .await?;
+    // S6: whoever knew the old password may hold a session.
+    end_sessions(&mut tx, &user.id).await?;
     operator_changed(
         &mut tx,
         &user.id,

@@ -368,12 +368,24 @@ impl Options {
     /// header no longer secret or gone drops its value). D8: a kept secret
     /// never follows a changed target: whoever may edit options could
     /// otherwise point them at a host of theirs and press Test connection.
+    ///
+    /// `resolved` is where these options connect with today's constants
+    /// (`target_text` of the options resolved): the secrets are bound to it,
+    /// and a kept secret bound to another one is refused too, so a changed
+    /// constant in a host cannot move a kept secret either.
     pub fn merge_secrets(
         &self,
         previous: Option<&Options>,
         stored: &Secrets,
+        resolved: &str,
     ) -> AppResult<Secrets> {
-        let moved = previous.filter(|p| p.target() != self.target());
+        let moved = match previous {
+            Some(p) if p.target() != self.target() => Some(self.target_field(p)),
+            _ if stored.bound_target().is_some_and(|b| b != resolved) => {
+                Some("value of a constant it uses")
+            }
+            _ => None,
+        };
         let mut out = BTreeMap::new();
         let mut keep = |key: String, field: String, sent: &Option<String>| -> AppResult<()> {
             match sent {
@@ -382,8 +394,7 @@ impl Options {
                 }
                 None => {
                     if let Some(v) = stored.0.get(&key) {
-                        if let Some(previous) = moved {
-                            let changed = self.target_field(previous);
+                        if let Some(changed) = moved {
                             return Err(AppError::invalid(
                                 &field,
                                 format!(
@@ -421,7 +432,12 @@ impl Options {
             }
             Options::Sqlite { .. } => {}
         }
-        Ok(Secrets(out))
+        Ok(Secrets(out).bound_to(resolved))
+    }
+
+    /// Where a connection goes, as one text to compare (D8).
+    pub fn target_text(&self) -> String {
+        self.target().join("\u{1f}")
     }
 
     /// Reads stored options back (public part plus secrets).
@@ -506,6 +522,49 @@ fn header_key(name: &str) -> String {
 /// The secret values of one environment's options, by field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Secrets(pub BTreeMap<String, String>);
+
+/// The key, sealed with the secrets, of the target they were entered for
+/// (D8); no field's key starts with `@`.
+const BOUND_TARGET: &str = "@target";
+
+impl Secrets {
+    /// Whether there is no secret value (the bound target aside).
+    pub fn is_empty(&self) -> bool {
+        self.0.keys().all(|k| k == BOUND_TARGET)
+    }
+
+    /// The target the secrets were entered for; none for secrets sealed
+    /// before D8 bound them.
+    pub fn bound_target(&self) -> Option<&str> {
+        self.0.get(BOUND_TARGET).map(String::as_str)
+    }
+
+    fn bound_to(mut self, target: &str) -> Secrets {
+        self.0.remove(BOUND_TARGET);
+        if !self.is_empty() {
+            self.0.insert(BOUND_TARGET.into(), target.into());
+        }
+        self
+    }
+}
+
+/// D8 at run time: the stored secrets go only where they were entered for.
+/// `resolved` is the options with every reference filled; a constant in a
+/// host that changed since the secrets were saved moves the target, and
+/// the run stops before anything is sent.
+pub fn secrets_stay_with_target(resolved: &Options, stored: &Secrets) -> AppResult<()> {
+    match stored.bound_target() {
+        Some(bound) if !stored.is_empty() && bound != resolved.target_text() => {
+            Err(AppError::invalid(
+                "options",
+                "Where this data source connects changed since its secrets were entered \
+                 (a constant it uses has another value now), so they are not sent there: \
+                 enter them again in the data source's options",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
 
 /// A SQLite file named relative to the data-source folder: no absolute
 /// path, no `..`, nothing but a plain relative path (symlinks are checked

@@ -25,6 +25,14 @@ impl Role {
         }
     }
 
+    /// 0 for the widest rights: admin, builder, end user.
+    pub fn rank(self) -> usize {
+        Role::ALL
+            .iter()
+            .position(|r| *r == self)
+            .expect("every role is in ALL")
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Role::Admin => "Admin",
@@ -165,6 +173,14 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub active: bool,
+}
+
+/// S6: whether changing `before` into `after` ends every session the user
+/// has. Deactivation and demotion end them for good (a session kept would
+/// come back with the old rights on reactivation, or hold rights a cached
+/// page once showed); a promotion or a rename keeps them.
+pub fn change_ends_sessions(before: &User, after: &User) -> bool {
+    (before.active && !after.active) || after.role.rank() > before.role.rank()
 }
 
 /// `POST /setup` as sent. A required text field left out reads as empty,

@@ -47,9 +47,9 @@ async fn setup(
     sess: SessionExtract,
     Body(input): Body<SetupInput>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    let user = auth::setup(&state.db, input).await?;
-    session::begin(&sess.0, &user).await?;
-    Ok((StatusCode::CREATED, Json(user)))
+    let signed_in = auth::setup(&state.db, input).await?;
+    session::begin(&sess.0, &signed_in).await?;
+    Ok((StatusCode::CREATED, Json(signed_in.user)))
 }
 
 /// Signs in with a session cookie; a wrong email or password alike is 401.
@@ -61,9 +61,9 @@ async fn login(
     sess: SessionExtract,
     Body(input): Body<LoginInput>,
 ) -> ApiResult<Json<User>> {
-    let user = auth::sign_in(&state.db, input, &address.to_string()).await?;
-    session::begin(&sess.0, &user).await?;
-    Ok(Json(user))
+    let signed_in = auth::sign_in(&state.db, input, &address.to_string()).await?;
+    session::begin(&sess.0, &signed_in).await?;
+    Ok(Json(signed_in.user))
 }
 
 #[utoipa::path(post, path = "/auth/logout", tag = "sessions",

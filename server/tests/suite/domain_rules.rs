@@ -2,7 +2,7 @@
 //! role flags (P3), environments (E1), configuration helpers.
 use app::domain::access::{administer_denied, Flags, GroupFlags};
 use app::domain::environment::colour_class;
-use app::domain::sign_in::throttled;
+use app::domain::sign_in::{throttle_key, throttled};
 use app::domain::user::{user_change_refusal, Role, User, UserChange};
 
 fn user(id: &str, role: Role, active: bool) -> User {
@@ -325,4 +325,21 @@ fn e1_environment_names_are_parsed_against_the_installation() {
         serde_json::from_str::<EnvName>("\"development\"").unwrap(),
         DEVELOPMENT
     );
+}
+
+#[test]
+fn s7_throttle_key_is_the_ipv4_address_or_the_ipv6_64() {
+    for (address, key) in [
+        ("203.0.113.7", "203.0.113.7"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+        ("::1", "::/64"),
+        ("fe80::1:2:3:4", "fe80::/64"),
+        ("unknown", "unknown"),
+        ("", ""),
+    ] {
+        assert_eq!(throttle_key(address), key, "{address}");
+    }
 }

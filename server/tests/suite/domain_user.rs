@@ -164,3 +164,36 @@ fn user_change_parses_each_part() {
     assert_eq!(c.role, Some(Role::EndUser));
     assert_eq!(c.active, Some(false));
 }
+
+#[test]
+fn s6_which_changes_end_every_session() {
+    let user = |role, active| User {
+        id: "u".into(),
+        email: "u@example.com".into(),
+        name: "U".into(),
+        role,
+        active,
+    };
+    for before_role in Role::ALL {
+        for after_role in Role::ALL {
+            for (before_active, after_active) in
+                [(true, true), (true, false), (false, true), (false, false)]
+            {
+                let before = user(before_role, before_active);
+                let after = user(after_role, after_active);
+                let demoted = matches!(
+                    (before_role, after_role),
+                    (Role::Admin, Role::Builder)
+                        | (Role::Admin, Role::EndUser)
+                        | (Role::Builder, Role::EndUser)
+                );
+                let deactivated = before_active && !after_active;
+                assert_eq!(
+                    change_ends_sessions(&before, &after),
+                    demoted || deactivated,
+                    "{before:?} -> {after:?}"
+                );
+            }
+        }
+    }
+}

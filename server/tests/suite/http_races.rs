@@ -189,8 +189,9 @@ async fn admins_race(b: Backend, change: Value, undo: Value) {
             .patch(winner, &format!("/api/v1/users/{loser_id}"), undo.clone())
             .await;
         assert_eq!(r.status(), 200, "round {round}");
-        if change.get("active").is_some() {
-            // A deactivated admin's session ended: sign them in again.
+        {
+            // A deactivated or demoted admin's sessions ended (S6): sign
+            // them in again.
             let (email, c) = if statuses[0] == 200 {
                 ("bob@example.com", &bob)
             } else {
@@ -226,27 +227,6 @@ async fn p1_two_admins_deactivating_each_other_leave_one_admin(b: Backend) {
     admins_race(b, json!({"active": false}), json!({"active": true})).await;
 }
 
-fn admin_command(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("admin")
-        .args(args)
-        .env("DATABASE_URL", app.database_url())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 async fn cli_reset_password_and_promote_are_audited(b: Backend) {
     let app = spawn_app(b).await;
     let admin = app.admin().await;
@@ -274,6 +254,15 @@ async fn cli_reset_password_and_promote_are_audited(b: Backend) {
         200,
         "and the throttle forgotten"
     );
+    assert_error(
+        app.get(&admin, "/api/v1/me").await,
+        401,
+        "unauthenticated",
+        None,
+    )
+    .await;
+    // S6: the reset ended the old session; the admin signs in anew.
+    let admin = sign_in(&app, ADMIN_EMAIL, "a new long password").await;
 
     let out = admin_command(&app, &["reset-password", ADMIN_EMAIL], "short\n");
     assert_eq!(out.status.code(), Some(1));

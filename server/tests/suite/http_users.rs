@@ -259,11 +259,17 @@ async fn p1_role_changes_and_refusals(b: Backend) {
         (u["role"].as_str(), u["name"].as_str()),
         (Some("end-user"), Some("Bobby"))
     );
+    // S6: a demotion ends the sessions; signed in anew, the new role holds.
+    assert_error(
+        app.get(&bob, "/api/v1/me").await,
+        401,
+        "unauthenticated",
+        None,
+    )
+    .await;
+    let bob = sign_in(&app, "bob@example.com", "password-of-someone").await;
     let me: Value = app.get(&bob, "/api/v1/me").await.json().await.unwrap();
-    assert_eq!(
-        me["flags"]["app_create"], false,
-        "the new role applies at once"
-    );
+    assert_eq!(me["flags"]["app_create"], false, "the new role applies");
 
     for (body, field) in [
         (json!({"role": "owner"}), "role"),
@@ -324,6 +330,8 @@ async fn p1_role_changes_and_refusals(b: Backend) {
         .status(),
         200
     );
+    // Ada, demoted, signs in anew as the builder she now is.
+    let admin = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert_error(
         app.patch(
             &admin,

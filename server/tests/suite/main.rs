@@ -41,5 +41,6 @@ mod security_http;
 mod security_repository;
 mod security_saving;
 mod security_secrets;
+mod security_sessions;
 mod security_sqlite;
 mod ui_app_html;

@@ -10,7 +10,87 @@ both_backends!(
     binary_starts_migrates_serves_and_stops_on_sigterm,
     s1_killed_mid_lifecycle_every_invariant_holds,
     d3_the_key_file_is_private_and_another_key_stops_the_server,
+    s7_fifty_simultaneous_sign_ins_keep_the_server_small,
 );
+
+/// The most memory the process `pid` has held, in kB (VmHWM).
+fn peak_rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
+
+/// S7: fifty sign-ins at once, each from its own address behind a trusted
+/// proxy so none is throttled before its password check. argon2 takes
+/// 19 MiB per hash: unbounded, the fifty would take about a gigabyte; a
+/// few at once keep the peak within 200 MB of the server at rest.
+async fn s7_fifty_simultaneous_sign_ins_keep_the_server_small(b: Backend) {
+    let dir = std::env::temp_dir().join(format!("stagecraft-s7-{}", uuid::Uuid::new_v4().simple()));
+    let pg = match b {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(spawn_app(Backend::Postgres).await),
+    };
+    let port = free_port();
+    let mut child = start_binary_with(
+        port,
+        &dir,
+        pg.as_ref(),
+        &[("STAGECRAFT_TRUSTED_PROXIES", "127.0.0.1")],
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let c = client();
+    wait_until_up(&c, &base).await;
+    let r = c
+        .post(format!("{base}/api/v1/setup"))
+        .json(&serde_json::json!({"name": "Ada", "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // One sign-in first: the dummy hash and the pools are made.
+    let _ = c
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "warm@example.com", "password": "wrong password"}))
+        .send()
+        .await
+        .unwrap();
+    let at_rest = peak_rss_kb(child.id());
+    let attempts = (0..50).map(|i| {
+        let (c, base) = (c.clone(), base.clone());
+        async move {
+            c.post(format!("{base}/api/v1/auth/login"))
+                .header("x-forwarded-for", format!("198.51.100.{}", i + 2))
+                .json(&serde_json::json!({"email": format!("nobody{i}@example.com"), "password": "wrong password"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    let peak = peak_rss_kb(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().filter(|s| **s == 401).count() >= 4,
+        "some reached the password check: {statuses:?}"
+    );
+    eprintln!("peak RSS: {at_rest} kB at rest, {peak} kB after 50 simultaneous sign-ins");
+    assert!(
+        peak - at_rest < 200 * 1024,
+        "peak RSS grew by {} kB under 50 sign-ins",
+        peak - at_rest
+    );
+}
 
 /// The release binary on `port` with `data_dir` and, for PostgreSQL, the
 /// database of `pg`.
@@ -19,7 +99,18 @@ fn start_binary(
     data_dir: &std::path::Path,
     pg: Option<&TestApp>,
 ) -> std::process::Child {
+    start_binary_with(port, data_dir, pg, &[])
+}
+
+/// `start_binary` with settings of its own.
+fn start_binary_with(
+    port: u16,
+    data_dir: &std::path::Path,
+    pg: Option<&TestApp>,
+    settings: &[(&str, &str)],
+) -> std::process::Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.envs(settings.iter().copied());
     cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("STAGECRAFT_DATA_DIR", data_dir)

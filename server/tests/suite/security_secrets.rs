@@ -14,6 +14,7 @@ both_backends!(
     c3_a_stored_definition_from_before_the_rule_never_resolves,
     d8_a_kept_secret_never_follows_a_changed_target,
     d8_the_page_form_refuses_it_too,
+    d8_a_changed_constant_never_moves_a_kept_secret,
 );
 
 const SECRET: &str = "the-Secret-c3";
@@ -436,4 +437,144 @@ async fn d8_the_page_form_refuses_it_too(b: Backend) {
     );
     // The same host, the password left empty: kept.
     assert!(post("127.0.0.1").await.status().is_success());
+}
+
+/// A loopback listener that counts the connections it accepts: the host
+/// of the builder's own in this attack.
+async fn counting_listener() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            seen.fetch_add(1, Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    (url, count)
+}
+
+/// D8 through a constant: the data source's base URL is
+/// `{{constants.API}}`, its bearer token kept. Whoever may change
+/// constants points API at a host of theirs; neither Test connection, nor a
+/// query run, nor a save with the token masked sends it there.
+async fn d8_a_changed_constant_never_moves_a_kept_secret(b: Backend) {
+    use std::sync::atomic::Ordering;
+    let app = spawn_app(b).await;
+    let admin = app.admin().await;
+    let builder = app.user(&admin, "bea@example.com", "builder").await.1;
+    let (honest, _) = counting_listener().await;
+    let (theirs, reached) = counting_listener().await;
+    let r = app
+        .post(
+            &admin,
+            "/api/v1/constants",
+            json!({"name": "API", "type": "global", "values": {"development": honest}}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let constant_id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let options = json!({"base_url": "{{constants.API}}", "bearer_token": SECRET, "headers": []});
+    let id = create(
+        &app,
+        &admin,
+        json!({"name": "Rest", "kind": "rest_api", "environments": {"development": options.clone()}}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let test = || {
+        let (app, builder, id) = (&app, &builder, &id);
+        async move {
+            let r = app
+                .post(
+                    builder,
+                    &format!("/api/v1/data-sources/{id}/environments/development/test"),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    // The builder (manage_constants by default) moves the constant.
+    let r = app
+        .put(
+            &builder,
+            &format!("/api/v1/constants/{constant_id}/values/development"),
+            json!({"value": theirs}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let tried = test().await;
+    assert_eq!(tried["ok"], false, "{tried}");
+    assert!(
+        tried["message"]
+            .as_str()
+            .unwrap()
+            .contains("enter them again"),
+        "{tried}"
+    );
+    // A query of a draft in development runs through the same connection.
+    let ids = crate::http_data_sources::app_with(
+        &app,
+        &builder,
+        "Moved",
+        json!({"queries": [{"name": "q", "data_source": "Rest", "rest": {"method": "GET", "path": "/x"}}]}),
+    )
+    .await;
+    let run = app
+        .post(
+            &builder,
+            &format!("/api/v1/apps/{}/versions/{}/queries/q/run", ids.0, ids.1),
+            json!({"inputs": {}}),
+        )
+        .await;
+    assert!(run.status().is_client_error(), "{}", run.status());
+    // Saving the options again with the token masked is the D8 refusal.
+    let mut masked = options.clone();
+    masked["bearer_token"] = json!("********");
+    let v = assert_error(
+        app.put(
+            &builder,
+            &format!("/api/v1/data-sources/{id}/environments/development"),
+            json!({"options": masked}),
+        )
+        .await,
+        422,
+        "invalid",
+        Some("options.bearer_token"),
+    )
+    .await;
+    assert!(v.to_string().contains("constant"), "{v}");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        reached.load(Ordering::SeqCst),
+        0,
+        "nothing reached their host"
+    );
+    // Entered again, the token goes where the options now lead.
+    let mut fresh = options.clone();
+    fresh["bearer_token"] = json!("a-new-token");
+    assert_eq!(
+        app.put(
+            &builder,
+            &format!("/api/v1/data-sources/{id}/environments/development"),
+            json!({"options": fresh}),
+        )
+        .await
+        .status(),
+        200
+    );
+    test().await;
+    assert!(
+        reached.load(Ordering::SeqCst) >= 1,
+        "the new target is used"
+    );
 }

@@ -483,3 +483,39 @@ pub fn cookie_value(set_cookie: &str) -> String {
         .trim_start_matches("stagecraft_session=")
         .to_string()
 }
+
+/// `server admin ARGS` on the test's database, `stdin` typed at its prompt.
+pub fn admin_command(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("admin")
+        .args(args)
+        .env("DATABASE_URL", app.database_url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A new client signed in as `email`.
+pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
+    let c = client();
+    let r = app
+        .post(
+            &c,
+            "/api/v1/auth/login",
+            serde_json::json!({"email": email, "password": password}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "sign in {email}");
+    c
+}
