@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools-path.sh
+source scripts/build-cache.sh
 bash scripts/install-tools.sh
 echo
 echo "==> Building Stagecraft (release; about 9 minutes the first time on 2 cores)"

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools-path.sh
 started=$(date +%s)
+source scripts/build-cache.sh
 bash scripts/install-tools.sh
 
 PG=${STAGECRAFT_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432}
