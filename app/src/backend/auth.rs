@@ -73,11 +73,13 @@ pub async fn setup(db: &Db, input: Input<SetupInput>) -> AppResult<SignedIn> {
 /// the password check.
 pub async fn sign_in(db: &Db, input: Input<LoginInput>, address: &str) -> AppResult<SignedIn> {
     let Credentials { email, password } = input.parse()?;
+    // S7: a turn first, so a sign-in that waited too long is not counted.
+    let turn = passwords::turn().await?;
     let attempt = reserve_attempt(db, &email, address).await?;
 
     let found = users::find_credentials(db, &email).await?;
     let stored = found.as_ref().map(|(_, hash, _)| hash.clone());
-    let ok = passwords::verify(password.secret(), stored).await?;
+    let ok = passwords::verify(turn, password.secret(), stored).await?;
     let mut tx = db.begin().await?;
     let result = match found {
         Some((user, _, generation)) if ok && user.active => {

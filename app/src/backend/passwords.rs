@@ -8,7 +8,7 @@ use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::OnceLock;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// S7: how many argon2 computations run at once. Each takes 19 MiB and a
 /// core for tens of milliseconds; without a cap a flood of sign-ins would
@@ -22,14 +22,31 @@ pub const BUSY: &str = "Too many sign-ins at once. Try again in a moment.";
 
 static TURNS: Semaphore = Semaphore::const_new(MAX_AT_ONCE);
 
-/// Runs `work` on the blocking pool once a turn is free (S7).
-async fn in_turn<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-    let _turn = match tokio::time::timeout(WAIT, TURNS.acquire()).await {
-        Ok(Ok(turn)) => turn,
+/// A turn at hashing (S7). Taken by a sign-in before its attempt is
+/// counted, so a sign-in told to come back later (429) counts as nothing.
+pub struct Turn(#[allow(dead_code)] SemaphorePermit<'static>);
+
+pub async fn turn() -> AppResult<Turn> {
+    match tokio::time::timeout(WAIT, TURNS.acquire()).await {
+        Ok(Ok(permit)) => Ok(Turn(permit)),
         Ok(Err(_)) => unreachable!("the semaphore is never closed"),
-        Err(_) => return Err(AppError::rate_limited(BUSY)),
-    };
-    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        Err(_) => Err(AppError::rate_limited(BUSY)),
+    }
+}
+
+/// Runs `work` on the blocking pool in `turn`. The turn goes with the work:
+/// a request that ends early (its client gone, its time up) does not free
+/// it while the hash still runs.
+async fn in_turn<T: Send + 'static>(
+    turn: Turn,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> AppResult<T> {
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        work()
+    })
+    .await
+    .map_err(|e| {
         tracing::error!(error = %e, "password hashing task failed");
         AppError::internal()
     })
@@ -47,7 +64,8 @@ fn hash_blocking(password: &str) -> AppResult<String> {
 }
 
 pub async fn hash(password: SecretString) -> AppResult<String> {
-    in_turn(move || hash_blocking(password.expose_secret())).await?
+    let turn = turn().await?;
+    in_turn(turn, move || hash_blocking(password.expose_secret())).await?
 }
 
 /// A hash nobody's password matches, verified against for unknown emails so
@@ -59,8 +77,8 @@ fn dummy_hash() -> &'static str {
 
 /// Verifies `password` against `stored`, or against the dummy hash when
 /// there is no user, and answers false then.
-pub async fn verify(password: SecretString, stored: Option<String>) -> AppResult<bool> {
-    in_turn(move || {
+pub async fn verify(turn: Turn, password: SecretString, stored: Option<String>) -> AppResult<bool> {
+    in_turn(turn, move || {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| dummy_hash().to_string());
         let ok = PasswordHash::new(&hash)

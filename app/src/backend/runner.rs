@@ -474,9 +474,9 @@ pub(super) async fn target_now(
     let inputs = Map::new();
     let mut scope = Scope::of_options(environment, &constants, &inputs);
     let mut filled = options.clone();
-    let mut fill = |text: &mut String| {
+    let mut fill = |text: &mut String| -> AppResult<()> {
         let mut out = String::new();
-        for segment in template::parse(text).unwrap_or_default() {
+        for segment in template::parse(text).map_err(|m| AppError::invalid("options", m))? {
             match segment {
                 Segment::Text(t) => out.push_str(&t),
                 Segment::Ref(r) => match scope.value(&r, Slot::Open, "options") {
@@ -486,6 +486,7 @@ pub(super) async fn target_now(
             }
         }
         *text = out;
+        Ok(())
     };
     match &mut filled {
         Options::Postgresql {
@@ -494,12 +495,12 @@ pub(super) async fn target_now(
             username,
             ..
         } => {
-            fill(host);
-            fill(database);
-            fill(username);
+            fill(host)?;
+            fill(database)?;
+            fill(username)?;
         }
-        Options::RestApi { base_url, .. } => fill(base_url),
-        Options::Sqlite { file } => fill(file),
+        Options::RestApi { base_url, .. } => fill(base_url)?,
+        Options::Sqlite { file } => fill(file)?,
     }
     Ok(filled.target_text())
 }
@@ -777,7 +778,11 @@ async fn connection(db: &Db, name: &str, scope: &mut Scope<'_>) -> AppResult<(Co
         )
     })?;
     let options = resolve_options(&stored.options, scope)?;
-    crate::domain::data_source::secrets_stay_with_target(&options, &stored.secrets)?;
+    crate::domain::data_source::secrets_stay_with_target(
+        &options,
+        &stored.options,
+        &stored.secrets,
+    )?;
     let print = fingerprint(&options);
     if let Some(conn) = db.pools.get(&id, environment, &print) {
         return Ok((conn, options));

@@ -308,8 +308,9 @@ impl Options {
         self.shown(&Secrets::default())
     }
 
-    /// Where a connection goes (D8): PostgreSQL host, port, database and
-    /// user; a REST base URL. As written: a constant in them is a name.
+    /// Where a connection goes (D8): PostgreSQL host, port, database, user
+    /// and TLS mode; a REST base URL. As written: a constant in them is a
+    /// name.
     fn target(&self) -> Vec<String> {
         match self {
             Options::Postgresql {
@@ -317,13 +318,17 @@ impl Options {
                 port,
                 database,
                 username,
+                ssl_mode,
                 ..
             } => {
+                // ssl_mode too: a downgrade to `disable` would hand a kept
+                // password to whoever sits on the path.
                 vec![
                     host.clone(),
                     port.to_string(),
                     database.clone(),
                     username.clone(),
+                    json!(ssl_mode).to_string(),
                 ]
             }
             Options::RestApi { base_url, .. } => vec![base_url.clone()],
@@ -354,8 +359,10 @@ impl Options {
                     "port"
                 } else if database != d {
                     "database"
-                } else {
+                } else if self.target()[3] != previous.target()[3] {
                     "username"
+                } else {
+                    "ssl_mode"
                 }
             }
             (Options::RestApi { .. }, _) => "base_url",
@@ -381,9 +388,7 @@ impl Options {
     ) -> AppResult<Secrets> {
         let moved = match previous {
             Some(p) if p.target() != self.target() => Some(self.target_field(p)),
-            _ if stored.bound_target().is_some_and(|b| b != resolved) => {
-                Some("value of a constant it uses")
-            }
+            Some(p) if stored.bound_target_or(p) != resolved => Some("value of a constant it uses"),
             _ => None,
         };
         let mut out = BTreeMap::new();
@@ -437,7 +442,7 @@ impl Options {
 
     /// Where a connection goes, as one text to compare (D8).
     pub fn target_text(&self) -> String {
-        self.target().join("\u{1f}")
+        json!(self.target()).to_string()
     }
 
     /// Reads stored options back (public part plus secrets).
@@ -528,42 +533,50 @@ pub struct Secrets(pub BTreeMap<String, String>);
 const BOUND_TARGET: &str = "@target";
 
 impl Secrets {
-    /// Whether there is no secret value (the bound target aside).
+    /// Whether nothing is sealed at all (no secret, no bound target).
     pub fn is_empty(&self) -> bool {
-        self.0.keys().all(|k| k == BOUND_TARGET)
+        self.0.is_empty()
     }
 
-    /// The target the secrets were entered for; none for secrets sealed
-    /// before D8 bound them.
-    pub fn bound_target(&self) -> Option<&str> {
-        self.0.get(BOUND_TARGET).map(String::as_str)
+    /// The target the options were saved for, resolved. Options saved
+    /// before D8 bound them count as bound to their target as written: a
+    /// reference in it then always counts as moved, so such options must
+    /// be saved again (their secrets entered again) before they connect.
+    fn bound_target_or(&self, stored: &Options) -> String {
+        self.0
+            .get(BOUND_TARGET)
+            .cloned()
+            .unwrap_or_else(|| stored.target_text())
     }
 
+    /// Every save binds, with or without secrets: a REST query's headers
+    /// may carry `{{secrets.X}}` to the host of a data source that keeps
+    /// none itself.
     fn bound_to(mut self, target: &str) -> Secrets {
-        self.0.remove(BOUND_TARGET);
-        if !self.is_empty() {
-            self.0.insert(BOUND_TARGET.into(), target.into());
-        }
+        self.0.insert(BOUND_TARGET.into(), target.into());
         self
     }
 }
 
-/// D8 at run time: the stored secrets go only where they were entered for.
-/// `resolved` is the options with every reference filled; a constant in a
-/// host that changed since the secrets were saved moves the target, and
-/// the run stops before anything is sent.
-pub fn secrets_stay_with_target(resolved: &Options, stored: &Secrets) -> AppResult<()> {
-    match stored.bound_target() {
-        Some(bound) if !stored.is_empty() && bound != resolved.target_text() => {
-            Err(AppError::invalid(
-                "options",
-                "Where this data source connects changed since its secrets were entered \
-                 (a constant it uses has another value now), so they are not sent there: \
-                 enter them again in the data source's options",
-            ))
-        }
-        _ => Ok(()),
+/// D8 at run time: a data source connects only where its options were
+/// saved for, so neither its own secrets nor a query's secret headers go
+/// anywhere else. `resolved` is the stored options with every reference
+/// filled; a constant in a host that changed since the save moves the
+/// target, and the run stops before anything is sent.
+pub fn secrets_stay_with_target(
+    resolved: &Options,
+    stored_options: &Options,
+    stored: &Secrets,
+) -> AppResult<()> {
+    if stored.bound_target_or(stored_options) == resolved.target_text() {
+        return Ok(());
     }
+    Err(AppError::invalid(
+        "options",
+        "Where this data source connects changed since its options were saved (a constant \
+         it uses has another value now), so no secret is sent there: save its options again, \
+         entering its secrets again",
+    ))
 }
 
 /// A SQLite file named relative to the data-source folder: no absolute

@@ -323,6 +323,7 @@ async fn d8_a_kept_secret_never_follows_a_changed_target(b: Backend) {
         ("port", json!(5433)),
         ("database", json!("other")),
         ("username", json!("me")),
+        ("ssl_mode", json!("require")),
     ] {
         for keep in [json!("********"), Value::Null] {
             let mut o = pg.clone();
@@ -518,7 +519,7 @@ async fn d8_a_changed_constant_never_moves_a_kept_secret(b: Backend) {
         tried["message"]
             .as_str()
             .unwrap()
-            .contains("enter them again"),
+            .contains("save its options again"),
         "{tried}"
     );
     // A query of a draft in development runs through the same connection.
@@ -576,5 +577,69 @@ async fn d8_a_changed_constant_never_moves_a_kept_secret(b: Backend) {
     assert!(
         reached.load(Ordering::SeqCst) >= 1,
         "the new target is used"
+    );
+
+    // A data source that keeps no secret of its own, whose query sends a
+    // secret constant in a header (C3 allows it: to its own host only).
+    let (honest, _) = counting_listener().await;
+    let (theirs, reached) = counting_listener().await;
+    let r = app
+        .post(
+            &admin,
+            "/api/v1/constants",
+            json!({"name": "PLAIN", "type": "global", "values": {"development": honest}}),
+        )
+        .await;
+    let plain_id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    constant(
+        &app,
+        &admin,
+        "TOKEN",
+        "secret",
+        json!({"development": SECRET}),
+    )
+    .await;
+    create(
+        &app,
+        &admin,
+        json!({"name": "Plain", "kind": "rest_api", "environments": {"development": {"base_url": "{{constants.PLAIN}}", "headers": []}}}),
+    )
+    .await;
+    let ids = crate::http_data_sources::app_with(
+        &app,
+        &builder,
+        "Header",
+        json!({"queries": [{"name": "q", "data_source": "Plain", "rest": {"method": "GET", "path": "/x",
+            "headers": [{"name": "X-Token", "value": "{{secrets.TOKEN}}"}]}}]}),
+    )
+    .await;
+    let r = app
+        .put(
+            &builder,
+            &format!("/api/v1/constants/{plain_id}/values/development"),
+            json!({"value": theirs}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let run = app
+        .post(
+            &builder,
+            &format!("/api/v1/apps/{}/versions/{}/queries/q/run", ids.0, ids.1),
+            json!({"inputs": {}}),
+        )
+        .await;
+    let body = assert_error(run, 422, "invalid", Some("options")).await;
+    assert!(
+        body.to_string().contains("save its options again"),
+        "{body}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        reached.load(Ordering::SeqCst),
+        0,
+        "the secret header went nowhere"
     );
 }
