@@ -660,3 +660,160 @@ fn s5_setup_names() {
     assert!(v6.allows("[2001:DB8:0::5]"));
     assert!(!v6.allows("[2001:db8::6]:3000"));
 }
+
+/// A small router of our own behind the real listener, with a short
+/// request limit (the product's is 60 s, too long for a test; there is no
+/// setting). No database: these are the listener's rules alone.
+async fn listener_with(
+    limits: server::listener::Limits,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    use axum::extract::ConnectInfo;
+    use axum::routing::get;
+    use futures::StreamExt;
+    let router = axum::Router::new()
+        .route("/quick", get(|| async { "quick" }))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                "slow"
+            }),
+        )
+        .route(
+            "/wait",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                "done"
+            }),
+        )
+        .route(
+            "/stream",
+            get(|| async {
+                let first = futures::stream::once(async {
+                    Ok::<_, std::convert::Infallible>(axum::body::Bytes::from("first part;"))
+                });
+                axum::body::Body::from_stream(first.chain(futures::stream::pending()))
+            }),
+        )
+        .route(
+            "/peer",
+            get(
+                |ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>| async move {
+                    peer.ip().to_string()
+                },
+            ),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(server::listener::serve_with(
+        listener,
+        router,
+        async {
+            let _ = rx.await;
+        },
+        limits,
+    ));
+    (base, tx, served)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s5_a_request_past_its_limit_is_answered_503_or_cut_off() {
+    let limit = Duration::from_secs(2);
+    let (base, _stop, _served) = listener_with(server::listener::Limits {
+        header: server::listener::HEADER_LIMIT,
+        request: limit,
+    })
+    .await;
+    let c = client();
+    // The peer address reaches the handlers (the sign-in throttle uses it).
+    let r = c.get(format!("{base}/peer")).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "127.0.0.1");
+    // A handler that takes too long: 503 at the limit, and the connection
+    // is not kept (the request's body may be unread).
+    let started = Instant::now();
+    let r = c.get(format!("{base}/slow")).send().await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(r.status(), 503);
+    assert!(
+        took >= limit && took < limit + Duration::from_secs(2),
+        "{took:?}"
+    );
+    assert_eq!(r.headers()["connection"], "close");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.headers()["x-frame-options"], "SAMEORIGIN");
+    assert!(r.text().await.unwrap().contains("did not answer within"));
+    // An answer whose head left in time but whose body never ends: the
+    // connection is closed at the limit, after what was sent.
+    let addr = base.trim_start_matches("http://").to_string();
+    let started = Instant::now();
+    let mut tcp = TcpStream::connect(&addr).await.unwrap();
+    tcp.write_all(format!("GET /stream HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let (took, got) = until_closed(&mut tcp, started, Duration::from_secs(6)).await;
+    let got = String::from_utf8_lossy(&got);
+    assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+    assert!(got.contains("first part;"), "{got}");
+    assert!(
+        took >= limit && took < limit + Duration::from_secs(2),
+        "{took:?}"
+    );
+    // Quick requests on one kept connection are each timed on their own:
+    // together they outlast the limit, each one is answered.
+    let started = Instant::now();
+    while started.elapsed() < limit + Duration::from_secs(1) {
+        let r = c.get(format!("{base}/quick")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.text().await.unwrap(), "quick");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s5_shutdown_lets_the_requests_in_flight_finish() {
+    let (base, stop, served) = listener_with(Default::default()).await;
+    let c = client();
+    // An idle kept connection does not hold the shutdown up.
+    assert_eq!(
+        c.get(format!("{base}/quick"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let addr = base.trim_start_matches("http://").to_string();
+    let mut silent = TcpStream::connect(&addr).await.unwrap();
+    let in_flight = tokio::spawn({
+        let url = format!("{base}/wait");
+        async move {
+            client()
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    stop.send(()).unwrap();
+    assert_eq!(in_flight.await.unwrap(), "done");
+    tokio::time::timeout(Duration::from_secs(5), served)
+        .await
+        .expect("serve returns once the requests in flight are done")
+        .unwrap()
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The connection that said nothing was closed, and nobody is accepted.
+    let (_, got) = until_closed(&mut silent, Instant::now(), Duration::from_secs(1)).await;
+    assert!(got.is_empty());
+    assert!(TcpStream::connect(&addr).await.is_err());
+}
