@@ -14,8 +14,9 @@
 //! page held for them.
 //!
 //! A held page is sent byte for byte, the `nonce` of its scripts included:
-//! no Content-Security-Policy names it today, and an answer with one is
-//! never held.
+//! the pages' Content-Security-Policy (security_headers.rs, added outside
+//! this layer) names no nonce, and an answer that comes here with a policy
+//! of its own is never held.
 use app::backend::cache::Memo;
 use app::backend::{session, Db};
 use axum::body::{Body, Bytes};

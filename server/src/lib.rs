@@ -9,13 +9,16 @@ pub mod client_address;
 pub mod config;
 pub mod data_source_form;
 pub mod held_pages;
+pub mod listener;
 pub mod origin;
 pub mod page_post;
 pub mod query_form;
 pub mod released_page;
 pub mod rest;
+pub mod security_headers;
 pub mod server_fn_status;
 pub mod sessions;
+pub mod setup_host;
 pub mod state;
 pub mod telemetry;
 pub mod token_form;
@@ -212,6 +215,16 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             held_pages::hold_start_page,
         ))
         .layer(axum::middleware::from_fn_with_state(
+            (
+                std::sync::Arc::new(setup_host::SetupHosts::new(
+                    settings.site_addr,
+                    settings.public_url.as_deref(),
+                )),
+                db.clone(),
+            ),
+            setup_host::guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             public_origin,
             origin::refuse_cross_origin,
         ))
@@ -229,7 +242,8 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             assets,
             assets::serve_from_memory,
         ));
-    Ok(telemetry::layer(router))
+    // Outermost: every answer gets them, assets and errors too.
+    Ok(telemetry::layer(router).layer(axum::middleware::from_fn(security_headers::add)))
 }
 
 /// `server --demo`: makes the demo (app::backend::demo) as the first
@@ -303,25 +317,12 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves.
+/// Serves `router` on `listener` until `shutdown` resolves, every
+/// connection bounded in time (listener.rs, SPEC S5).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    // Streamed pages leave in several writes; without TCP_NODELAY a
-    // keep-alive client waits on Nagle's algorithm for each (18 ms per
-    // not-found page was measured).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    listener::serve(listener, router, shutdown).await
 }
