@@ -533,11 +533,18 @@ async fn d8_a_changed_constant_never_moves_a_kept_secret(b: Backend) {
     let run = app
         .post(
             &builder,
-            &format!("/api/v1/apps/{}/versions/{}/queries/q/run", ids.0, ids.1),
+            &format!(
+                "/api/v1/apps/{}/versions/{}/queries/q/run?environment=development",
+                ids.0, ids.1
+            ),
             json!({"inputs": {}}),
         )
         .await;
-    assert!(run.status().is_client_error(), "{}", run.status());
+    let body = assert_error(run, 422, "invalid", Some("options")).await;
+    assert!(
+        body.to_string().contains("save its options again"),
+        "{body}"
+    );
     // Saving the options again with the token masked is the D8 refusal.
     let mut masked = options.clone();
     masked["bearer_token"] = json!("********");
@@ -627,7 +634,10 @@ async fn d8_a_changed_constant_never_moves_a_kept_secret(b: Backend) {
     let run = app
         .post(
             &builder,
-            &format!("/api/v1/apps/{}/versions/{}/queries/q/run", ids.0, ids.1),
+            &format!(
+                "/api/v1/apps/{}/versions/{}/queries/q/run?environment=development",
+                ids.0, ids.1
+            ),
             json!({"inputs": {}}),
         )
         .await;
