@@ -22,6 +22,7 @@ both_backends!(
     rest_framing_headers_are_refused_when_saved,
     rest_stored_framing_headers_are_never_sent,
     d6_a_copy_racing_a_delete_never_names_a_deleted_data_source,
+    d6_a_copy_held_up_mid_way_still_holds_its_data_source,
     d12_the_openapi_document_lists_the_revision,
 );
 
@@ -952,6 +953,101 @@ async fn d6_a_copy_racing_a_delete_never_names_a_deleted_data_source(b: Backend)
             other => panic!("round {round}: delete answered {other}"),
         }
         assert_eq!(dangling(&app).await, Vec::<String>::new(), "round {round}");
+    }
+}
+
+/// The race above, made certain: the copy is held up between reading the
+/// definition and writing the new version (on PostgreSQL, by a transaction
+/// of the test holding the new version's name, uncommitted; on SQLite, by a
+/// write transaction, which makes every other one wait). Meanwhile the
+/// version copied stops using the data source and the data source is
+/// deleted. The delete must wait for the copy and then see it use the data
+/// source (D6), never leave the copy naming a deleted one.
+async fn d6_a_copy_held_up_mid_way_still_holds_its_data_source(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin().await;
+    let (app_id, v1) = app_with(&app, &admin, "Held", json!({})).await;
+    let versions = format!("/api/v1/apps/{app_id}/versions");
+    let ds = sqlite_source(&app, &admin, "Contested").await;
+    let r = app
+        .post(
+            &admin,
+            &versions,
+            json!({"name": "from", "from_version_id": v1}),
+        )
+        .await;
+    let from_id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let def_path = format!("{versions}/{from_id}/definition");
+    let uses = json!({"queries": [{"name": "q", "data_source": "Contested", "sql": "SELECT 1"}]});
+    let r = app
+        .put(
+            &admin,
+            &def_path,
+            json!({"definition": uses, "revision": 1}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let admin_id: String = sqlx::query("SELECT id FROM users")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+        .get("id");
+
+    let mut blocker = app.db.begin().await.unwrap();
+    if matches!(b, Backend::Postgres) {
+        sqlx::query(
+            "INSERT INTO versions (id, app_id, name, name_key, description, status, environment, \
+             created_by, created_at, revision, definition) \
+             VALUES ('blocker', $1, 'copy', 'copy', '', 'draft', 'development', $2, '2026-01-01T00:00:00Z', 1, '{}')",
+        )
+        .bind(&app_id)
+        .bind(&admin_id)
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    }
+    let send = |req: reqwest::RequestBuilder| {
+        tokio::spawn(async move { req.send().await.unwrap().status().as_u16() })
+    };
+    let copy = send(
+        admin
+            .post(app.url(&versions))
+            .json(&json!({"name": "copy", "from_version_id": from_id})),
+    );
+    let pause = || tokio::time::sleep(std::time::Duration::from_millis(400));
+    pause().await;
+    let stop_using = send(
+        admin
+            .put(app.url(&def_path))
+            .json(&json!({"definition": {}, "revision": 2})),
+    );
+    if matches!(b, Backend::Postgres) {
+        // Not held up: the copy holds nothing a definition save needs.
+        assert_eq!(stop_using.await.unwrap(), 200);
+    }
+    let delete = send(admin.delete(app.url(&format!("/api/v1/data-sources/{ds}"))));
+    pause().await;
+    blocker.rollback().await.unwrap();
+    let (copied, deleted) = (copy.await.unwrap(), delete.await.unwrap());
+    assert_eq!(
+        dangling(&app).await,
+        Vec::<String>::new(),
+        "copy {copied}, delete {deleted}"
+    );
+    if matches!(b, Backend::Postgres) {
+        assert_eq!(
+            (copied, deleted),
+            (201, 409),
+            "the delete waited for the copy"
+        );
+    } else {
+        assert!(
+            copied != 201 || deleted == 409,
+            "copy {copied}, delete {deleted}"
+        );
     }
 }
 
