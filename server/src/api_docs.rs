@@ -147,9 +147,29 @@ fn render(doc: &Value) -> String {
         if let Some(d) = schema["description"].as_str() {
             let _ = write!(h, "<p>{}</p>", esc(d));
         }
-        match schema["properties"].as_object() {
+        // A schema made of others (`allOf`: a named one and fields of its
+        // own, e.g. the data source plus the `revision` saved) lists the
+        // named ones, then its own fields.
+        let own = match schema["allOf"].as_array() {
+            Some(parts) => {
+                let named: Vec<String> = parts
+                    .iter()
+                    .filter(|p| p.get("$ref").is_some())
+                    .map(describe)
+                    .collect();
+                if !named.is_empty() {
+                    let _ = write!(h, "<p>Everything of {}, and:</p>", named.join(", "));
+                }
+                parts
+                    .iter()
+                    .find(|p| p["properties"].is_object())
+                    .unwrap_or(schema)
+            }
+            None => schema,
+        };
+        match own["properties"].as_object() {
             Some(props) => {
-                let required: Vec<&str> = schema["required"]
+                let required: Vec<&str> = own["required"]
                     .as_array()
                     .map(|r| r.iter().filter_map(Value::as_str).collect())
                     .unwrap_or_default();

@@ -1,7 +1,7 @@
 //! Data sources for the data sources pages (SPEC D1–D6, P9). The options
 //! form sends the kind's fields; this turns them into the options object
 //! of API.md, and the service checks it like any other.
-use crate::domain::data_source::{DataSourceView, DataSourcesPage};
+use crate::domain::data_source::{DataSourceView, DataSourcesPage, OptionsSaved};
 #[cfg(feature = "ssr")]
 use crate::domain::data_source::{NewDataSourceInput, OptionsInput};
 #[cfg(feature = "ssr")]
@@ -45,7 +45,9 @@ pub async fn delete_data_source(id: String) -> Result<(), AppError> {
 
 /// One environment's options form. Secret fields left empty (or sent back
 /// as `********`) keep their stored values. Header rows without a name are
-/// blank rows of the form and are left out.
+/// blank rows of the form and are left out. `revision` is the hidden field
+/// holding the revision the form showed (D12): a form opened before
+/// another save is refused (409) instead of overwriting it.
 #[allow(clippy::too_many_arguments)]
 #[server(endpoint = "set_data_source_options")]
 pub async fn set_data_source_options(
@@ -64,7 +66,8 @@ pub async fn set_data_source_options(
     header_value: Option<Vec<String>>,
     header_secret: Option<Vec<String>>,
     file: Option<String>,
-) -> Result<DataSourceView, AppError> {
+    revision: Option<String>,
+) -> Result<OptionsSaved, AppError> {
     use serde_json::{json, Map, Value};
     let (db, user) = super::context::user().await?;
     let secret = |v: Option<String>| v.filter(|s| !s.is_empty()).map(Value::from);
@@ -115,8 +118,15 @@ pub async fn set_data_source_options(
         }
         _ => put("file", file.map(Value::from)),
     }
-    let input = Input::typed(OptionsInput {
-        options: Some(Value::Object(o)),
+    // A revision that is not a number goes as sent, for the service to
+    // name after its access checks.
+    let revision = revision.filter(|r| !r.trim().is_empty()).map(|r| {
+        r.trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or(Value::from(r))
     });
+    let body = json!({ "options": Value::Object(o), "revision": revision });
+    let input = Input::<OptionsInput>::from_json(body.to_string().as_bytes());
     crate::backend::data_sources::set_options(&db, &user, &id, &environment, input).await
 }

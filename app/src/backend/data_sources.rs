@@ -12,8 +12,8 @@ use super::runner;
 use super::secrets;
 use crate::domain::access::Flag;
 use crate::domain::data_source::{
-    DataSourceKind, DataSourceView, EnvironmentOptions, NewDataSource, NewDataSourceInput, Options,
-    OptionsInput, Secrets, TestResult,
+    stale_options, DataSourceKind, DataSourceView, EnvironmentOptions, NewDataSource,
+    NewDataSourceInput, Options, OptionsChange, OptionsInput, OptionsSaved, Secrets, TestResult,
 };
 use crate::domain::environment::{EnvName, Environment};
 use crate::domain::input::Input;
@@ -69,7 +69,8 @@ pub(super) fn stored_options(db: &Db, r: &AnyRow) -> AppResult<StoredOptions> {
     read_options(db, &id, kind, r)
 }
 
-const SELECT_VIEWS: &str = "SELECT d.id, d.name, d.kind, o.environment, o.options, o.secrets \
+const SELECT_VIEWS: &str =
+    "SELECT d.id, d.name, d.kind, o.environment, o.options, o.secrets, o.revision \
      FROM data_sources d LEFT JOIN data_source_options o ON o.data_source_id = d.id";
 
 /// Rows of `SELECT_VIEWS`, ordered by data source, as views: every
@@ -91,6 +92,7 @@ fn views(db: &Db, rows: &[AnyRow], envs: &[Environment]) -> AppResult<Vec<DataSo
                             EnvironmentOptions {
                                 configured: false,
                                 options: None,
+                                revision: 0,
                             },
                         )
                     })
@@ -105,6 +107,7 @@ fn views(db: &Db, rows: &[AnyRow], envs: &[Environment]) -> AppResult<Vec<DataSo
                 *slot = EnvironmentOptions {
                     configured: true,
                     options: Some(stored.options.shown(&stored.secrets)),
+                    revision: r.get::<i64, _>("revision"),
                 };
             }
         }
@@ -154,6 +157,13 @@ fn check_references(options: &Options, prefix: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Writes one environment's options and answers their new revision.
+/// With `based_on` (D12) the write happens only if the stored options are
+/// still at that revision, `0` meaning none are stored (two first saves
+/// at once: the second finds the first's row and inserts nothing); the
+/// write itself is the check, so a concurrent save cannot slip between.
+/// `None` when the options were not at `based_on`, and nothing was written.
+/// Without it the options are replaced whatever is there.
 async fn write_options(
     db: &Db,
     tx: &mut Tx,
@@ -161,25 +171,42 @@ async fn write_options(
     env: &str,
     options: &Options,
     secrets: &Secrets,
-) -> AppResult<()> {
+    based_on: Option<i64>,
+) -> AppResult<Option<i64>> {
     let sealed = if secrets.is_empty() {
         None
     } else {
         let plain = serde_json::to_string(secrets).map_err(|_| AppError::internal())?;
         Some(secrets::key_of(db)?.seal(&context(id, env), &plain))
     };
-    sqlx::query(
-        "INSERT INTO data_source_options (data_source_id, environment, options, secrets) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (data_source_id, environment) \
-         DO UPDATE SET options = excluded.options, secrets = excluded.secrets",
-    )
-    .bind(id)
-    .bind(env)
-    .bind(options.public().to_string())
-    .bind(sealed)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    let sql = match based_on {
+        None => {
+            "INSERT INTO data_source_options (data_source_id, environment, options, secrets, revision) \
+             VALUES ($1, $2, $3, $4, 1) ON CONFLICT (data_source_id, environment) \
+             DO UPDATE SET options = excluded.options, secrets = excluded.secrets, \
+             revision = data_source_options.revision + 1 RETURNING revision"
+        }
+        Some(0) => {
+            "INSERT INTO data_source_options (data_source_id, environment, options, secrets, revision) \
+             VALUES ($1, $2, $3, $4, 1) ON CONFLICT (data_source_id, environment) DO NOTHING \
+             RETURNING revision"
+        }
+        Some(_) => {
+            "UPDATE data_source_options SET options = $3, secrets = $4, revision = revision + 1 \
+             WHERE data_source_id = $1 AND environment = $2 AND revision = $5 RETURNING revision"
+        }
+    };
+    let mut q = sqlx::query(sql)
+        .bind(id)
+        .bind(env)
+        .bind(options.public().to_string())
+        .bind(sealed);
+    if let Some(r) = based_on.filter(|r| *r > 0) {
+        q = q.bind(r);
+    }
+    Ok(q.fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.get::<i64, _>("revision")))
 }
 
 pub async fn create(
@@ -220,7 +247,9 @@ pub async fn create(
         let env_name = EnvName::existing("environment", env, &envs)?;
         let resolved = super::runner::target_now(db, options, &env_name).await?;
         let secrets = options.merge_secrets(None, &Secrets::default(), &resolved)?;
-        write_options(db, &mut tx, &id, env, options, &secrets).await?;
+        write_options(db, &mut tx, &id, env, options, &secrets, Some(0))
+            .await?
+            .ok_or_else(AppError::internal)?;
     }
     audit::record(
         &mut tx,
@@ -243,28 +272,42 @@ async fn lock(db: &Db, tx: &mut Tx, id: &str) -> AppResult<(String, DataSourceKi
 }
 
 /// Replaces one environment's options; masked or absent secrets keep
-/// their stored values (D3). The pool of that environment is dropped.
+/// their stored values (D3). With a `revision` the save is based on what
+/// the saver read (D12): options that changed since (or were configured,
+/// for revision 0) are a conflict and nothing changes. The pool of that
+/// environment is dropped.
 pub async fn set_options(
     db: &Db,
     user: &User,
     id: &str,
     env: &str,
     input: Input<OptionsInput>,
-) -> AppResult<DataSourceView> {
+) -> AppResult<OptionsSaved> {
     require_flag(db, user, Flag::ManageDataSources).await?;
     let env = EnvName::in_path(env, &environments::all(db).await?)?;
     let mut tx = db.begin().await?;
     let (name, kind) = lock(db, &mut tx, id).await?;
-    let options = Options::parse(kind, &input.parse()?)?;
+    let OptionsChange {
+        options,
+        revision: based_on,
+    } = input.parse()?;
+    let options = Options::parse(kind, &options)?;
     check_references(&options, "")?;
     let stored = sqlx::query(
-        "SELECT environment, options, secrets FROM data_source_options \
+        "SELECT environment, options, secrets, revision FROM data_source_options \
          WHERE data_source_id = $1 AND environment = $2",
     )
     .bind(id)
     .bind(env.as_str())
     .fetch_optional(&mut *tx)
     .await?;
+    let current = stored
+        .as_ref()
+        .map(|r| r.get::<i64, _>("revision"))
+        .unwrap_or(0);
+    if let Some(given) = based_on.filter(|given| *given != current) {
+        return Err(stale_options(given, current));
+    }
     let before = stored
         .as_ref()
         .map(|r| read_options(db, id, kind, r))
@@ -274,19 +317,28 @@ pub async fn set_options(
         Some(b) => options.merge_secrets(Some(&b.options), &b.secrets, &resolved)?,
         None => options.merge_secrets(None, &Secrets::default(), &resolved)?,
     };
-    write_options(db, &mut tx, id, env.as_str(), &options, &secrets).await?;
+    let revision =
+        match write_options(db, &mut tx, id, env.as_str(), &options, &secrets, based_on).await? {
+            Some(r) => r,
+            // Not reached while the data source's lock is held; the write
+            // checks it all the same.
+            None => return Err(stale_options(based_on.unwrap_or_default(), current)),
+        };
     audit::record(
         &mut tx,
         user.into(),
         "data_source.update",
         &format!("data_source:{id}"),
         None,
-        json!({ "name": name, "environment": env.as_str(), "options": options.shown(&secrets) }),
+        json!({ "name": name, "environment": env.as_str(), "options": options.shown(&secrets), "revision": revision }),
     )
     .await?;
     tx.commit().await?;
     db.pools.forget(id, env.as_str());
-    one(db, id).await
+    Ok(OptionsSaved {
+        data_source: one(db, id).await?,
+        revision,
+    })
 }
 
 /// The apps and versions whose definitions use the data source `name`.

@@ -9,7 +9,7 @@ use super::constants::{self, ConstantValues};
 use super::data_sources;
 use super::sqlite_files::SqliteFile;
 use crate::domain::constant::MASK;
-use crate::domain::data_source::Options;
+use crate::domain::data_source::{framing_header, Options, FRAMING_HEADERS};
 use crate::domain::definition::{Definition, InputType, QueryBody, RestRequest};
 use crate::domain::egress::EgressPolicy;
 use crate::domain::environment::EnvName;
@@ -870,6 +870,8 @@ pub async fn test_connection(db: &Db, name: &str, environment: &EnvName) -> AppR
                     ))
                 })?;
                 check_url(&db.pools.egress.policy, &url).map_err(RunError::Refused)?;
+                refuse_framing("options.headers", headers.iter().map(|(n, _)| n.as_str()))
+                    .map_err(RunError::Refused)?;
                 let req = with_headers(client.get(url), &headers, bearer.as_deref());
                 req.send()
                     .await
@@ -924,6 +926,22 @@ fn rest_parts(options: &Options) -> (String, Vec<(String, String)>, Option<Strin
             bearer_token.clone(),
         ),
         _ => (String::new(), Vec::new(), None),
+    }
+}
+
+/// A framing header (`Host`, `Transfer-Encoding`, `Content-Length`,
+/// `Connection`) stored before saves refused it is refused when a run
+/// would send it: the request is not sent at all.
+fn refuse_framing<'a>(field: &str, mut names: impl Iterator<Item = &'a str>) -> AppResult<()> {
+    match names.find(|n| framing_header(n)) {
+        None => Ok(()),
+        Some(name) => Err(AppError::invalid(
+            field,
+            format!(
+                "{field}: {name} is a header that frames the request ({}); it is never sent by hand. Remove it and save again",
+                FRAMING_HEADERS.join(", ")
+            ),
+        )),
     }
 }
 
@@ -1285,6 +1303,8 @@ fn rest_request(
     for (k, v) in &r.query {
         query.push((k.clone(), scope.fill(v, Slot::Open, "rest.query")?));
     }
+    refuse_framing("options.headers", headers.iter().map(|(n, _)| n.as_str()))?;
+    refuse_framing("rest.headers", r.headers.iter().map(|(n, _)| n.as_str()))?;
     let mut all_headers = headers.to_vec();
     for (n, v) in &r.headers {
         all_headers.push((n.clone(), scope.fill(v, Slot::QueryHeader, "rest.headers")?));

@@ -535,6 +535,13 @@ pub async fn create(
             tracing::error!(from_version_id, error = %e, "a stored definition is not JSON");
             AppError::internal()
         })?;
+    // R9: a new version's definition is within the limits, whichever
+    // version it comes from.
+    crate::domain::definition::check_limits(&definition)?;
+    // The data sources it names, held until the copy commits (as a save
+    // holds them): a delete of one waits and then sees this version use it
+    // (D6), or went first, and then the copy is refused.
+    hold_sources(db, &mut tx, &definition).await?;
     let v = VersionView {
         id: clock::new_id(),
         app_id: app_id.into(),
@@ -562,6 +569,27 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     Ok(v)
+}
+
+/// Holds the data sources `definition` names (share locks until `tx`
+/// ends, as `data_sources::kinds` takes them for a save); one that no
+/// longer exists is a conflict naming it.
+async fn hold_sources(db: &Db, tx: &mut Tx, definition: &Value) -> AppResult<()> {
+    let sources = super::data_sources::kinds(db, Some(tx)).await?;
+    let named = definition["queries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|q| q["data_source"].as_str());
+    for name in named {
+        if !sources.contains_key(name) {
+            return Err(AppError::conflict(format!(
+                "The data source {name} that this version's queries use no longer exists: \
+                 a new version cannot be made from it"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The write of an edit happens only if the version is still a draft in
@@ -718,7 +746,7 @@ async fn store_definition(
     // Checked against the data sources as they stand, locked until the
     // save commits so a concurrent delete sees this use (D6).
     let sources = super::data_sources::kinds(db, Some(&mut tx)).await?;
-    crate::domain::definition::parse(&definition, &sources)?;
+    crate::domain::definition::parse_new(&definition, &sources)?;
     let n = sqlx::query(&format!(
         "UPDATE versions SET definition = $1, revision = revision + 1 WHERE id = $2 AND revision = $3 AND {STILL_EDITABLE}"
     ))

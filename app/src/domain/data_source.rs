@@ -136,10 +136,41 @@ fn templated(text: &str) -> bool {
     text.trim_start().starts_with("{{")
 }
 
+/// The headers that frame an HTTP message rather than describe it: the
+/// HTTP client sets them from the URL and the body, and one given by hand
+/// would contradict them (a request smuggled past a proxy, another host's
+/// virtual server). Refused wherever headers are given, in any case.
+pub const FRAMING_HEADERS: [&str; 4] =
+    ["Host", "Transfer-Encoding", "Content-Length", "Connection"];
+
+/// Whether `name` is one of `FRAMING_HEADERS`, in any case.
+pub fn framing_header(name: &str) -> bool {
+    FRAMING_HEADERS
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case(name.trim()))
+}
+
+/// The refusal of a framing header named at `at` (a `….name` field).
+pub fn framing_refusal(at: &str, name: &str) -> AppError {
+    AppError::invalid(
+        at,
+        format!(
+            "{at}: {name} cannot be set by hand (the HTTP client sets {}; they frame the request)",
+            FRAMING_HEADERS.join(", ")
+        ),
+    )
+}
+
 impl Options {
     /// Checks `options` as sent for `kind`; each error names its field as
     /// `options.NAME`.
     pub fn parse(kind: DataSourceKind, options: &Value) -> AppResult<Options> {
+        Self::read(kind, options, true)
+    }
+
+    /// `parse`, leniently for options stored before a rule existed (a
+    /// framing header is then refused when a run would send it).
+    fn read(kind: DataSourceKind, options: &Value, strict: bool) -> AppResult<Options> {
         let map = options
             .as_object()
             .ok_or_else(|| AppError::invalid("options", "options must be an object"))?;
@@ -210,6 +241,9 @@ impl Options {
                                 .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
                             {
                                 return Err(AppError::invalid(&format!("{at}.name"), format!("{at}.name must be a header name (letters, digits, - and _)")));
+                            }
+                            if strict && framing_header(&name) {
+                                return Err(framing_refusal(&format!("{at}.name"), &name));
                             }
                             let secret = match h.get("secret") {
                                 None | Some(Value::Null) => false,
@@ -448,7 +482,7 @@ impl Options {
     /// Reads stored options back (public part plus secrets).
     pub fn stored(kind: DataSourceKind, public: &Value, secrets: &Secrets) -> AppResult<Options> {
         // The public part parses as sent; secrets come from `secrets`.
-        let mut o = Options::parse(kind, public)?;
+        let mut o = Options::read(kind, public, false)?;
         match &mut o {
             Options::Postgresql { password, .. } => *password = secrets.0.get("password").cloned(),
             Options::RestApi {
@@ -608,6 +642,15 @@ pub struct EnvironmentOptions {
     pub configured: bool,
     /// The kind's options, secrets as `********`; null when unconfigured.
     pub options: Option<Value>,
+    /// What a save based on these options sends back (D12): 1 after the
+    /// first save, one more at each. Left out when unconfigured, which is
+    /// revision 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub revision: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -693,14 +736,62 @@ impl Validate for NewDataSourceInput {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OptionsInput {
     pub options: Option<Value>,
+    /// The revision of the options the saver saw (D12): the save happens
+    /// only if they are still at it, else 409. `0`: the environment was
+    /// unconfigured. Left out: the save replaces whatever is there.
+    #[serde(default)]
+    pub revision: Option<i64>,
+}
+
+/// `OptionsInput`, checked: the options (checked against the kind by the
+/// service) and the revision they are based on, if given.
+pub struct OptionsChange {
+    pub options: Value,
+    pub revision: Option<i64>,
 }
 
 impl Validate for OptionsInput {
-    type Valid = Value;
-    fn validate(self) -> AppResult<Value> {
-        self.options
-            .ok_or_else(|| AppError::invalid("options", "options is required"))
+    type Valid = OptionsChange;
+    fn validate(self) -> AppResult<OptionsChange> {
+        let options = self
+            .options
+            .ok_or_else(|| AppError::invalid("options", "options is required"))?;
+        if self.revision.is_some_and(|r| r < 0) {
+            return Err(AppError::invalid(
+                "revision",
+                "revision must be 0 (unconfigured) or the revision the options were read at",
+            ));
+        }
+        Ok(OptionsChange {
+            options,
+            revision: self.revision,
+        })
     }
+}
+
+/// The answer of a save of one environment's options: the data source,
+/// and the new revision of the options saved (D12).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OptionsSaved {
+    #[serde(flatten)]
+    pub data_source: DataSourceView,
+    /// The saved environment's revision now: what the next save sends.
+    pub revision: i64,
+}
+
+/// Why a save based on `given` finds the options at `current` (D12).
+pub fn stale_options(given: i64, current: i64) -> AppError {
+    let what = if current == 0 {
+        format!("revision {given} was sent, but they are unconfigured now (revision 0)")
+    } else if given == 0 {
+        format!("revision 0 (unconfigured) was sent, but they are at revision {current} now")
+    } else {
+        format!("revision {given} was sent, but they are at revision {current} now")
+    };
+    AppError::conflict(format!(
+        "These options changed since you read them: {what}. Reload them and apply your change again."
+    ))
 }
 
 /// `POST …/test`'s answer (D4).

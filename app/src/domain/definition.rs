@@ -292,6 +292,100 @@ impl Place {
     }
 }
 
+/// R9: what one definition may hold, so one request stays bounded.
+pub const MAX_PAGES: usize = 50;
+pub const MAX_COMPONENTS_PER_PAGE: usize = 500;
+pub const MAX_QUERIES: usize = 200;
+/// The most bytes of JSON (as stored: compact) one definition may take.
+pub const MAX_BYTES: usize = 1_000_000;
+
+/// R9: the limits, checked before anything else is read: 422 naming the
+/// limit's path (`definition.pages`, `definition.pages[3].components`,
+/// `definition.queries`, or `definition` for the size). Lists that are not
+/// lists are left to `parse`, which names them.
+pub fn check_limits(doc: &Value) -> AppResult<()> {
+    let count = |v: &Value| v.as_array().map(Vec::len).unwrap_or(0);
+    let too_many = |at: &str, n: usize, max: usize, what: &str| {
+        invalid(
+            at,
+            format!("{at}: a definition holds at most {max} {what} (this one has {n})"),
+        )
+    };
+    let pages = count(&doc["pages"]);
+    if pages > MAX_PAGES {
+        return Err(too_many("definition.pages", pages, MAX_PAGES, "pages"));
+    }
+    if let Some(list) = doc["pages"].as_array() {
+        for (i, p) in list.iter().enumerate() {
+            let n = count(&p["components"]);
+            if n > MAX_COMPONENTS_PER_PAGE {
+                return Err(too_many(
+                    &format!("definition.pages[{i}].components"),
+                    n,
+                    MAX_COMPONENTS_PER_PAGE,
+                    "components per page",
+                ));
+            }
+        }
+    }
+    let queries = count(&doc["queries"]);
+    if queries > MAX_QUERIES {
+        return Err(too_many(
+            "definition.queries",
+            queries,
+            MAX_QUERIES,
+            "queries",
+        ));
+    }
+    let bytes = json_bytes(doc);
+    if bytes > MAX_BYTES {
+        return Err(invalid(
+            "definition",
+            format!("definition: a definition is at most {MAX_BYTES} bytes of JSON (this one is {bytes})"),
+        ));
+    }
+    Ok(())
+}
+
+/// The length of `doc` as compact JSON, counted without building it.
+pub fn json_bytes(doc: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    // Writing a `Value` into a counter cannot fail.
+    let _ = serde_json::to_writer(&mut c, doc);
+    c.0
+}
+
+/// A definition being saved or made (a new version's): the limits (R9),
+/// every rule of `parse`, and the rules that stored definitions predate,
+/// which `parse` leaves to the run (a framing header, refused when sent).
+pub fn parse_new(doc: &Value, sources: &HashMap<String, DataSourceKind>) -> AppResult<Definition> {
+    check_limits(doc)?;
+    let definition = parse(doc, sources)?;
+    for (i, q) in definition.queries.iter().enumerate() {
+        if let QueryBody::Rest(r) = &q.body {
+            for (k, (name, _)) in r.headers.iter().enumerate() {
+                if super::data_source::framing_header(name) {
+                    return Err(super::data_source::framing_refusal(
+                        &format!("definition.queries[{i}].rest.headers[{k}].name"),
+                        name,
+                    ));
+                }
+            }
+        }
+    }
+    Ok(definition)
+}
+
 /// The parsed definition, checked against the version itself and the
 /// installation's data sources (name to kind).
 pub fn parse(doc: &Value, sources: &HashMap<String, DataSourceKind>) -> AppResult<Definition> {

@@ -9,7 +9,7 @@ use crate::api::data_sources::ConnectionTest;
 use crate::api::data_sources::{
     load_data_sources, CreateDataSource, DeleteDataSource, SetDataSourceOptions,
 };
-use crate::domain::data_source::{DataSourceKind, DataSourceView, SSL_MODES};
+use crate::domain::data_source::{DataSourceKind, OptionsSaved, SSL_MODES};
 use crate::domain::environment::colour_class;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -143,6 +143,8 @@ fn DataSourceDetail() -> impl IntoView {
                     }
                 }).collect_view();
                 let options = d.environments.get(&env).and_then(|o| o.options.clone()).unwrap_or(Value::Null);
+                // D12: the save is based on the options shown here.
+                let revision = d.environments.get(&env).map(|o| o.revision).unwrap_or(0).to_string();
                 let test_result = test.filter(|t| t.0 == env).map(|(_, r)| match r {
                     Ok(t) => view! {
                         <p class=if t.ok { "notice notice-ok" } else { "notice notice-error" } role="status" data-testid="test-result">
@@ -169,6 +171,7 @@ fn DataSourceDetail() -> impl IntoView {
                             <input type="hidden" name="id" value=form_id/>
                             <input type="hidden" name="environment" value=form_env/>
                             <input type="hidden" name="kind" value=d.kind.as_str()/>
+                            <input type="hidden" name="revision" value=revision/>
                             <KindFields kind=d.kind options=options updated=Signal::derive(updated) disabled/>
                             <button type="submit" class="primary" disabled=disabled title=title>"Save " {save_env}</button>
                         </ActionForm>
@@ -205,7 +208,7 @@ fn text(options: &Value, key: &str) -> String {
 fn KindFields(
     kind: DataSourceKind,
     options: Value,
-    updated: Signal<Option<Result<DataSourceView, AppError>>>,
+    updated: Signal<Option<Result<OptionsSaved, AppError>>>,
     disabled: bool,
 ) -> impl IntoView {
     let err = move |f: &'static str| {

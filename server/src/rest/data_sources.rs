@@ -3,7 +3,9 @@ use super::openapi::{Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
 use super::{ApiResult, Body, Caller};
 use crate::state::AppState;
 use app::backend::data_sources;
-use app::domain::data_source::{DataSourceView, NewDataSourceInput, OptionsInput, TestResult};
+use app::domain::data_source::{
+    DataSourceView, NewDataSourceInput, OptionsInput, OptionsSaved, TestResult,
+};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -52,13 +54,13 @@ async fn delete_data_source(
 
 #[utoipa::path(put, path = "/data-sources/{id}/environments/{environment}", tag = "data sources", request_body = OptionsInput,
     params(("id" = String, Path, description = "The data source's id"), ("environment" = String, Path, description = "An environment's name")),
-    responses((status = 200, body = DataSourceView, description = "The data source; a secret sent as ******** or left out keeps its value"), Unauthenticated, Forbidden, NotFound, Invalid))]
+    responses((status = 200, body = OptionsSaved, description = "The data source, and the saved environment's new revision; a secret sent as ******** or left out keeps its value"), Unauthenticated, Forbidden, NotFound, Invalid, Conflict))]
 async fn set_data_source_options(
     c: Caller,
     State(s): State<AppState>,
     Path((id, environment)): Path<(String, String)>,
     Body(input): Body<OptionsInput>,
-) -> ApiResult<Json<DataSourceView>> {
+) -> ApiResult<Json<OptionsSaved>> {
     Ok(Json(
         data_sources::set_options(&s.db, &c.user, &id, &environment, input).await?,
     ))

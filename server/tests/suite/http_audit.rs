@@ -1135,7 +1135,7 @@ fn the_steps() -> Vec<Step> {
                 actor: ADMIN_EMAIL,
                 action: "data_source.update",
                 target: |ids| format!("data_source:{}", ids["source"]),
-                details: |_| json!({"name": "Orders DB", "environment": "production", "options": {"host": "db", "port": 5432, "database": "orders", "username": "app", "password": "********", "ssl_mode": "prefer"}}),
+                details: |_| json!({"name": "Orders DB", "environment": "production", "options": {"host": "db", "port": 5432, "database": "orders", "username": "app", "password": "********", "ssl_mode": "prefer"}, "revision": 1}),
             },
         },
         Step {
