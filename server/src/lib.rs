@@ -243,6 +243,13 @@ pub async fn build(settings: &Settings) -> Result<Router, String> {
             assets::serve_from_memory,
         ));
     // Outermost: every answer gets them, assets and errors too.
+    // No request body is bigger than a definition at its limit (1 MB of
+    // JSON, up to three times that form-encoded by the editor's page form):
+    // server functions read whole bodies into memory, with no limit of
+    // their own (the API's extractors keep axum's 2 MB).
+    let router = router.layer(tower_http::limit::RequestBodyLimitLayer::new(
+        MAX_REQUEST_BODY,
+    ));
     Ok(telemetry::layer(router).layer(axum::middleware::from_fn(security_headers::add)))
 }
 
@@ -316,6 +323,9 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutting down");
 }
+
+/// The largest request body any door takes (bytes).
+pub const MAX_REQUEST_BODY: usize = 4 * 1024 * 1024;
 
 /// Serves `router` on `listener` until `shutdown` resolves, every
 /// connection bounded in time (listener.rs, SPEC S5).

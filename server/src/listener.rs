@@ -188,6 +188,11 @@ async fn connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header)
+        // A request head of more than 64 KiB or 100 headers is no browser's
+        // or script's: hyper's defaults (~400 KiB) let slow clients hold
+        // that much each for the 10 s.
+        .max_buf_size(64 * 1024)
+        .max_headers(100)
         .keep_alive(true);
     let mut conn = pin!(builder.serve_connection(TokioIo::new(tcp), service));
     let mut stopping = false;

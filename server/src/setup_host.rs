@@ -109,13 +109,16 @@ pub async fn guard(
 /// The Host header and the authority of an absolute request target: both
 /// must name the server (no Host at all is no name of it).
 fn request_hosts(req: &Request) -> impl Iterator<Item = &str> {
-    let host = req
-        .headers()
-        .get(http::header::HOST)
-        .map(|v| v.to_str().unwrap_or(""));
+    // Every Host header: a proxy might pass on another one than the first.
+    let hosts = req.headers().get_all(http::header::HOST);
+    let none = hosts.iter().next().is_none();
     let authority = req.uri().authority().map(|a| a.as_str());
-    let missing = (host.is_none() && authority.is_none()).then_some("");
-    host.into_iter().chain(authority).chain(missing)
+    let missing = (none && authority.is_none()).then_some("");
+    hosts
+        .iter()
+        .map(|v| v.to_str().unwrap_or(""))
+        .chain(authority)
+        .chain(missing)
 }
 
 /// The name of a Host value without its port, lower-case, without a

@@ -305,9 +305,6 @@ pub async fn set_options(
         .as_ref()
         .map(|r| r.get::<i64, _>("revision"))
         .unwrap_or(0);
-    if let Some(given) = based_on.filter(|given| *given != current) {
-        return Err(stale_options(given, current));
-    }
     let before = stored
         .as_ref()
         .map(|r| read_options(db, id, kind, r))
@@ -317,6 +314,11 @@ pub async fn set_options(
         Some(b) => options.merge_secrets(Some(&b.options), &b.secrets, &resolved)?,
         None => options.merge_secrets(None, &Secrets::default(), &resolved)?,
     };
+    // After every 422 (API.md's order): a stale save that is also invalid
+    // is told what is invalid first.
+    if let Some(given) = based_on.filter(|given| *given != current) {
+        return Err(stale_options(given, current));
+    }
     let revision =
         match write_options(db, &mut tx, id, env.as_str(), &options, &secrets, based_on).await? {
             Some(r) => r,

@@ -140,14 +140,29 @@ fn templated(text: &str) -> bool {
 /// HTTP client sets them from the URL and the body, and one given by hand
 /// would contradict them (a request smuggled past a proxy, another host's
 /// virtual server). Refused wherever headers are given, in any case.
-pub const FRAMING_HEADERS: [&str; 4] =
-    ["Host", "Transfer-Encoding", "Content-Length", "Connection"];
+/// The hop-by-hop headers go with them: they speak for the connection,
+/// not for the request.
+pub const FRAMING_HEADERS: [&str; 10] = [
+    "Host",
+    "Transfer-Encoding",
+    "Content-Length",
+    "Connection",
+    "Keep-Alive",
+    "Proxy-Connection",
+    "TE",
+    "Trailer",
+    "Upgrade",
+    "Expect",
+];
 
-/// Whether `name` is one of `FRAMING_HEADERS`, in any case.
+/// Whether `name` is one of `FRAMING_HEADERS`, in any case, and with `_`
+/// for `-` (some proxies and CGI-style backends read `Content_Length` as
+/// `Content-Length`).
 pub fn framing_header(name: &str) -> bool {
+    let name = name.trim().replace('_', "-");
     FRAMING_HEADERS
         .iter()
-        .any(|f| f.eq_ignore_ascii_case(name.trim()))
+        .any(|f| f.eq_ignore_ascii_case(&name))
 }
 
 /// The refusal of a framing header named at `at` (a `….name` field).

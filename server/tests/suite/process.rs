@@ -13,6 +13,144 @@ both_backends!(
     s7_fifty_simultaneous_sign_ins_keep_the_server_small,
 );
 
+/// A loopback stand-in for a PostgreSQL server: asks every client for a
+/// cleartext password and keeps all the bytes each one sent.
+async fn fake_postgres() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let mut asked = false;
+                loop {
+                    let read = tokio::time::timeout(Duration::from_secs(3), socket.read(&mut buf));
+                    match read.await {
+                        Ok(Ok(n)) if n > 0 => {
+                            kept.lock().unwrap().extend_from_slice(&buf[..n]);
+                            if !asked {
+                                // AuthenticationCleartextPassword.
+                                let _ = socket.write_all(&[b'R', 0, 0, 0, 8, 0, 0, 0, 3]).await;
+                                asked = true;
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+            });
+        }
+    });
+    (port, seen)
+}
+
+/// D9: the server's own PostgreSQL settings (PGPASSWORD, PGUSER,
+/// PGDATABASE, a password file) never reach a data source, and the ones
+/// sqlx cannot leave out (PGSSLKEY) refuse the connection by name. On the
+/// SQLite product database only: on PostgreSQL these variables would set
+/// up the product's own connection, which is the operator's to choose.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d9_a_data_source_uses_none_of_the_servers_pg_settings() {
+    let pg: Option<TestApp> = None;
+    let passfile = std::env::temp_dir().join(format!("pgpass-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&passfile, "*:*:*:*:ambient-passfile-secret\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let passfile = passfile.to_string_lossy().to_string();
+    let (fake_port, seen) = fake_postgres().await;
+    for (settings, refused_by) in [
+        (
+            vec![
+                ("PGPASSWORD", "ambient-pg-secret"),
+                ("PGUSER", "ambient-user"),
+                ("PGDATABASE", "ambient-db"),
+                ("PGPASSFILE", passfile.as_str()),
+                ("PGAPPNAME", "ambient-app"),
+            ],
+            None,
+        ),
+        (vec![("PGSSLKEY", "/nonexistent/key.pem")], Some("PGSSLKEY")),
+    ] {
+        seen.lock().unwrap().clear();
+        let dir =
+            std::env::temp_dir().join(format!("stagecraft-d9-{}", uuid::Uuid::new_v4().simple()));
+        let port = free_port();
+        let mut child = start_binary_with(port, &dir, pg.as_ref(), &settings);
+        let base = format!("http://127.0.0.1:{port}");
+        let c = client();
+        wait_until_up(&c, &base).await;
+        let setup = c
+            .post(format!("{base}/api/v1/setup"))
+            .json(&serde_json::json!({"name": "Ada", "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        if setup.status() != 201 {
+            // PostgreSQL: the second start meets the installation of the first.
+            let r = c
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+        let name = format!("Fake{}", uuid::Uuid::new_v4().simple());
+        let made: serde_json::Value = c
+            .post(format!("{base}/api/v1/data-sources"))
+            .json(&serde_json::json!({"name": name, "kind": "postgresql", "environments": {"development":
+                {"host": "127.0.0.1", "port": fake_port, "database": "orders", "username": "app", "ssl_mode": "disable"}}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = made["id"].as_str().unwrap_or_else(|| panic!("{made}"));
+        let outcome: serde_json::Value = c
+            .post(format!(
+                "{base}/api/v1/data-sources/{id}/environments/development/test"
+            ))
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(outcome["ok"], false, "{outcome}");
+        let sent = String::from_utf8_lossy(&seen.lock().unwrap()).to_string();
+        match refused_by {
+            Some(var) => {
+                let message = outcome["message"].as_str().unwrap();
+                assert!(message.contains(var), "{message}");
+                assert!(sent.is_empty(), "nothing is sent: {sent:?}");
+            }
+            None => {
+                assert!(sent.contains("app") && sent.contains("orders"), "{sent:?}");
+                for ambient in [
+                    "ambient-pg-secret",
+                    "ambient-user",
+                    "ambient-db",
+                    "ambient-passfile-secret",
+                    "ambient-app",
+                ] {
+                    assert!(!sent.contains(ambient), "{ambient} was sent: {sent:?}");
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&passfile);
+}
+
 /// The most memory the process `pid` has held, in kB (VmHWM).
 fn peak_rss_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();

@@ -17,7 +17,31 @@ both_backends!(
     s5_pages_carry_a_policy_that_fits_them,
     s5_setup_answers_only_the_servers_own_names,
     s5_setup_answers_at_the_public_urls_host,
+    s5_a_body_past_the_limit_is_refused_at_every_door,
 );
+
+/// Server functions read a whole body into memory: a body past
+/// `MAX_REQUEST_BODY` is 413 before any of it is read, at the page's
+/// server functions (no account needed) and at the API.
+async fn s5_a_body_past_the_limit_is_refused_at_every_door(b: Backend) {
+    let app = spawn_app(b).await;
+    let big = "x".repeat(server::MAX_REQUEST_BODY + 1);
+    for (path, content_type) in [
+        ("/api/login", "application/x-www-form-urlencoded"),
+        ("/api/setup", "application/x-www-form-urlencoded"),
+        ("/api/v1/auth/login", "application/json"),
+    ] {
+        let r = client()
+            .post(app.url(path))
+            .header("content-type", content_type)
+            .body(big.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 413, "{path}");
+    }
+    assert_eq!(app.count("users").await, 0, "nothing was set up");
+}
 
 /// `127.0.0.1:PORT` of the test server.
 fn address(app: &TestApp) -> String {

@@ -24,7 +24,46 @@ both_backends!(
     d6_a_copy_racing_a_delete_never_names_a_deleted_data_source,
     d6_a_copy_held_up_mid_way_still_holds_its_data_source,
     d12_the_openapi_document_lists_the_revision,
+    d12_an_invalid_stale_save_is_told_what_is_invalid_first,
 );
+
+/// API.md's order: 422 before 409. A stale save that also sends a kept
+/// secret towards a new host (D8) is the D8 refusal.
+async fn d12_an_invalid_stale_save_is_told_what_is_invalid_first(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin().await;
+    let pg = json!({"host": "127.0.0.1", "port": 5432, "database": "orders", "username": "app", "password": "pw", "ssl_mode": "disable"});
+    let made = crate::http_data_sources::create(
+        &app,
+        &admin,
+        json!({"name": "Pg", "kind": "postgresql", "environments": {"staging": pg.clone()}}),
+    )
+    .await;
+    let id = made["id"].as_str().unwrap().to_string();
+    let mut moved = pg.clone();
+    moved["host"] = json!("127.0.0.2");
+    moved["password"] = json!("********");
+    let r = put_options(
+        &app,
+        &admin,
+        &id,
+        "staging",
+        json!({"options": moved, "revision": 7}),
+    )
+    .await;
+    assert_error(r, 422, "invalid", Some("options.password")).await;
+    let mut fine = pg.clone();
+    fine["password"] = json!("********");
+    let r = put_options(
+        &app,
+        &admin,
+        &id,
+        "staging",
+        json!({"options": fine, "revision": 7}),
+    )
+    .await;
+    assert_error(r, 409, "conflict", None).await;
+}
 
 const FILE_A: &str = "a.db";
 const FILE_B: &str = "b.db";
@@ -615,15 +654,23 @@ async fn r9_a_copy_of_a_definition_past_the_limits_is_refused(b: Backend) {
 
 // REST headers and paths ------------------------------------------------
 
-const FRAMING: [&str; 8] = [
+const FRAMING: [&str; 16] = [
     "Host",
     "host",
     "Transfer-Encoding",
     "transfer-ENCODING",
     "Content-Length",
     "content-length",
+    "Content_Length",
+    "transfer_encoding",
     "Connection",
     "CONNECTION",
+    "Keep-Alive",
+    "Proxy-Connection",
+    "TE",
+    "Trailer",
+    "Upgrade",
+    "Expect",
 ];
 
 async fn rest_framing_headers_are_refused_when_saved(b: Backend) {
