@@ -700,23 +700,7 @@ pub struct NewDataSource {
 
 /// 1–50 characters after trimming (D1).
 pub fn data_source_name(raw: &str) -> AppResult<String> {
-    let name = raw.trim();
-    if name.is_empty() {
-        return Err(AppError::invalid("name", "Name the data source"));
-    }
-    if name.chars().count() > 50 {
-        return Err(AppError::invalid(
-            "name",
-            "The name must be at most 50 characters",
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            "name",
-            "The name must not hold control characters",
-        ));
-    }
-    Ok(name.to_string())
+    super::input::bounded_text(raw, "name", "The name", 50, "Name the data source")
 }
 
 fn kind(raw: &str) -> AppResult<DataSourceKind> {

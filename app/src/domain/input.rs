@@ -143,3 +143,34 @@ fn wire_error(path: &str, serde_message: &str) -> AppError {
     };
     AppError::invalid(field, message)
 }
+
+/// The one rule for every name a person types (apps, versions, users,
+/// groups, data sources, tokens): 1 to `max` characters after trimming, no
+/// control characters. `missing` is what an empty one is told; `what`
+/// names the field in the other refusals.
+pub fn bounded_text(
+    raw: &str,
+    field: &str,
+    what: &str,
+    max: usize,
+    missing: &str,
+) -> crate::error::AppResult<String> {
+    use crate::error::AppError;
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err(AppError::invalid(field, missing));
+    }
+    if t.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("{what} must be at most {max} characters"),
+        ));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            field,
+            format!("{what} must not contain control characters"),
+        ));
+    }
+    Ok(t.to_string())
+}

@@ -9,23 +9,7 @@ use serde::{Deserialize, Serialize};
 pub use super::environment::DEVELOPMENT;
 
 fn trimmed_len_between(raw: &str, field: &str, what: &str, max: usize) -> AppResult<String> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return Err(AppError::invalid(field, format!("{what} is required")));
-    }
-    if t.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("{what} must be at most {max} characters"),
-        ));
-    }
-    if t.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            field,
-            format!("{what} must not contain control characters"),
-        ));
-    }
-    Ok(t.to_string())
+    super::input::bounded_text(raw, field, what, max, &format!("{what} is required"))
 }
 
 /// A1: 1–50 characters after trimming.

@@ -1,7 +1,7 @@
 //! Personal access tokens (SPEC B5, API.md "Setup and sessions"): what a
 //! user sees of them and what they send to make one.
 use super::input::Validate;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use serde::{Deserialize, Serialize};
 
 /// A token as listed: never its value.
@@ -44,20 +44,14 @@ impl TokenName {
     pub const MAX_LEN: usize = 100;
 
     pub fn parse(raw: &str) -> AppResult<TokenName> {
-        let name = raw.trim();
-        if name.is_empty() {
-            return Err(AppError::invalid(
-                "name",
-                "Name the token (what will use it)",
-            ));
-        }
-        if name.chars().count() > Self::MAX_LEN {
-            return Err(AppError::invalid(
-                "name",
-                "The name must be at most 100 characters",
-            ));
-        }
-        Ok(TokenName(name.to_string()))
+        super::input::bounded_text(
+            raw,
+            "name",
+            "The name",
+            Self::MAX_LEN,
+            "Name the token (what will use it)",
+        )
+        .map(TokenName)
     }
 
     pub fn as_str(&self) -> &str {

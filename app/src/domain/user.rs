@@ -102,23 +102,8 @@ impl UserName {
     pub const MAX_LEN: usize = 100;
 
     pub fn parse(raw: &str) -> AppResult<UserName> {
-        let n = raw.trim();
-        if n.is_empty() {
-            return Err(AppError::invalid("name", "Name is required"));
-        }
-        if n.chars().count() > Self::MAX_LEN {
-            return Err(AppError::invalid(
-                "name",
-                "Name must be at most 100 characters",
-            ));
-        }
-        if n.chars().any(char::is_control) {
-            return Err(AppError::invalid(
-                "name",
-                "Name must not contain control characters",
-            ));
-        }
-        Ok(UserName(n.to_string()))
+        super::input::bounded_text(raw, "name", "Name", Self::MAX_LEN, "Name is required")
+            .map(UserName)
     }
 
     pub fn as_str(&self) -> &str {

@@ -118,3 +118,44 @@ fn b5_token_names() {
     assert!(TokenName::parse(&"x".repeat(100)).is_ok());
     assert!(TokenName::parse(&"x".repeat(101)).is_err());
 }
+
+/// One bounded-text rule for every typed name: trimmed, 1..=max
+/// characters, no control characters, each refusal naming the field.
+#[test]
+fn every_name_is_one_bounded_text_rule() {
+    use app::domain::{data_source, lifecycle, token, user};
+    type Parse = fn(&str) -> Result<String, app::error::AppError>;
+    let parsers: [(&str, usize, Parse); 5] = [
+        ("app", 50, |r| {
+            lifecycle::AppName::parse(r).map(|n| n.as_str().to_string())
+        }),
+        ("version", 25, |r| {
+            lifecycle::VersionName::parse(r).map(|n| n.as_str().to_string())
+        }),
+        ("user", 100, |r| {
+            user::UserName::parse(r).map(|n| n.as_str().to_string())
+        }),
+        ("data source", 50, data_source::data_source_name),
+        ("token", 100, |r| {
+            token::TokenName::parse(r).map(|n| n.as_str().to_string())
+        }),
+    ];
+    for (what, max, parse) in parsers {
+        assert_eq!(parse("  Orders  ").unwrap(), "Orders", "{what}");
+        assert_eq!(
+            parse(&"é".repeat(max)).unwrap().chars().count(),
+            max,
+            "{what}"
+        );
+        for bad in ["", "   ", "a\u{0}b", "a\nb", "tab\there", "bell\u{7}"] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("name"), "{what}: {bad:?}");
+        }
+        let e = parse(&"x".repeat(max + 1)).unwrap_err();
+        assert!(
+            e.message.contains(&max.to_string()),
+            "{what}: {}",
+            e.message
+        );
+    }
+}
