@@ -11,6 +11,11 @@ pub struct Visitor {
     pub setup_needed: bool,
     pub user: Option<User>,
     pub flags: Option<Flags>,
+    /// P9: whether the user may list data sources and constants, decided by
+    /// the rule the server refuses with (`access::edits_some_app`), so the
+    /// navigation never leads into a 403.
+    #[serde(default)]
+    pub lists_shared: bool,
 }
 
 #[server(endpoint = "get_visitor")]
@@ -19,14 +24,18 @@ pub async fn get_visitor() -> Result<Visitor, AppError> {
     use crate::backend::{auth, session};
     let db = context::db()?;
     let user = session::current_user(&db, &context::session().await?).await?;
-    let flags = match &user {
-        Some(u) => Some(crate::backend::access::flags_of(&db, u).await?),
-        None => None,
+    let (flags, lists_shared) = match &user {
+        Some(u) => (
+            Some(crate::backend::access::flags_of(&db, u).await?),
+            crate::backend::access::edits_some_app(&db, u).await?,
+        ),
+        None => (None, false),
     };
     Ok(Visitor {
         setup_needed: auth::setup_needed(&db).await?,
         flags,
         user,
+        lists_shared,
     })
 }
 

@@ -13,12 +13,13 @@ pub fn Shell(children: Children) -> impl IntoView {
     let s = expect_context::<SessionContext>();
     let user_nav = move || {
         Suspend::new(async move {
-            let user = s.visitor.await.ok().and_then(|v| v.user);
-            user.map(|u| {
+            let visitor = s.visitor.await.ok();
+            let lists_shared = visitor.as_ref().is_some_and(|v| v.lists_shared);
+            visitor.and_then(|v| v.user).map(|u| {
                 let admin = u.role == Role::Admin;
                 view! {
                     {admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/groups">"Groups"</A> <A href="/admin/access">"Explain access"</A> <A href="/admin/audit">"Audit"</A> })}
-                    {(u.role != Role::EndUser).then(|| view! { <A href="/data-sources">"Data sources"</A> <A href="/constants">"Constants"</A> })}
+                    {lists_shared.then(|| view! { <A href="/data-sources">"Data sources"</A> <A href="/constants">"Constants"</A> })}
                     <A href="/settings/tokens">"Tokens"</A>
                     <span class="whoami" data-testid="whoami">
                         {u.name.clone()} <span class="role">{u.role.label()}</span>

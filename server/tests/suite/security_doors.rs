@@ -12,7 +12,49 @@ use serde_json::{json, Value};
 both_backends!(
     p7_a_viewer_learns_nothing_from_the_run_route,
     r7_pages_run_only_what_their_components_run,
+    p9_the_navigation_offers_data_sources_exactly_when_the_server_lists_them,
 );
+
+/// P9: the top bar's *Data sources* and *Constants* links follow the rule
+/// the server lists them by (edit access to some app), never the role: a
+/// builder with no app to edit is offered no link that ends in a 403.
+async fn p9_the_navigation_offers_data_sources_exactly_when_the_server_lists_them(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin().await;
+    let (_, builder) = app.user(&admin, "bea@example.com", "builder").await;
+    let (_, eve) = app.user(&admin, "eve@example.com", "end-user").await;
+    let offered = |c: reqwest::Client| {
+        let app = &app;
+        async move {
+            let html = app.page(&c, "/").await.text().await.unwrap();
+            let links = (
+                html.contains(r#"href="/data-sources""#),
+                html.contains(r#"href="/constants""#),
+            );
+            let listed = [
+                app.get(&c, "/api/v1/data-sources").await.status().as_u16(),
+                app.get(&c, "/api/v1/constants").await.status().as_u16(),
+            ];
+            (links, listed)
+        }
+    };
+    assert_eq!(
+        offered(builder.clone()).await,
+        ((false, false), [403, 403]),
+        "no app yet"
+    );
+    assert_eq!(offered(eve.clone()).await, ((false, false), [403, 403]));
+    assert_eq!(offered(admin.clone()).await, ((true, true), [200, 200]));
+    let r = app
+        .post(&builder, "/api/v1/apps", json!({"name": "Mine"}))
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        offered(builder).await,
+        ((true, true), [200, 200]),
+        "edits an app now"
+    );
+}
 
 /// An app with a button's query `orders` and `wipe`, which no component
 /// runs, on a SQLite file per environment.
