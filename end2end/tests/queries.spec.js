@@ -43,7 +43,9 @@ test('D1–D5 a PostgreSQL data source with three environments, each tested', as
   // Bob edits an app of his own: what listing data sources needs (P9).
   const made = await page.request.post('/api/v1/apps', { data: { name: `Shop ${testInfo.project.name}` } });
   expect(made.status()).toBe(201);
-
+  // The top bar offers Data sources by the server's rule (P9): from the
+  // next page on, now that Bob edits an app.
+  await page.reload();
   await page.getByRole('link', { name: 'Data sources' }).click();
   await expect(page.getByRole('heading', { name: 'Data sources' })).toBeVisible();
   await settled(page, testInfo);
