@@ -84,22 +84,7 @@ async fn d9_a_data_source_uses_none_of_the_servers_pg_settings() {
         let base = format!("http://127.0.0.1:{port}");
         let c = client();
         wait_until_up(&c, &base).await;
-        let setup = c
-            .post(format!("{base}/api/v1/setup"))
-            .json(&serde_json::json!({"name": "Ada", "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        if setup.status() != 201 {
-            // PostgreSQL: the second start meets the installation of the first.
-            let r = c
-                .post(format!("{base}/api/v1/auth/login"))
-                .json(&serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
-        }
+        set_up(&c, &base).await;
         let name = format!("Fake{}", uuid::Uuid::new_v4().simple());
         let made: serde_json::Value = c
             .post(format!("{base}/api/v1/data-sources"))
@@ -151,6 +136,17 @@ async fn d9_a_data_source_uses_none_of_the_servers_pg_settings() {
     let _ = std::fs::remove_file(&passfile);
 }
 
+/// Sets up the binary at `base` with the admin Ada, signing `c` in.
+async fn set_up(c: &reqwest::Client, base: &str) {
+    let r = c
+        .post(format!("{base}/api/v1/setup"))
+        .json(&serde_json::json!({"name": "Ada", "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+}
+
 /// The most memory the process `pid` has held, in kB (VmHWM).
 fn peak_rss_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -181,13 +177,7 @@ async fn s7_fifty_simultaneous_sign_ins_keep_the_server_small(b: Backend) {
     let base = format!("http://127.0.0.1:{port}");
     let c = client();
     wait_until_up(&c, &base).await;
-    let r = c
-        .post(format!("{base}/api/v1/setup"))
-        .json(&serde_json::json!({"name": "Ada", "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    set_up(&c, &base).await;
     // One sign-in first: the dummy hash and the pools are made.
     let _ = c
         .post(format!("{base}/api/v1/auth/login"))
